@@ -1,0 +1,345 @@
+"""The domain: organisations, mikromeriter, their learning outcomes and issuing rights.
+
+A ``Micromerit`` is a Wagtail snippet with drafts, revisions, locking and search;
+the row holds the published (live) content and drafts live in revisions, so
+editing a published mikromerit never changes what was published until the owner
+publishes again. Who may do what with a mikromerit is decided in
+``permissions.policies``; state changes go through ``micromerits.services``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    PreviewableMixin,
+    RevisionMixin,
+)
+from wagtail.search import index
+
+from .choices import (
+    DEFAULT_OUTCOME_INTRODUCTION,
+    Language,
+    OrganisationKind,
+    OutcomeType,
+    ParticipationForm,
+    Stackability,
+    Supervision,
+)
+from .identity import InvalidIdentityNumber, normalise_orgnr
+
+LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(8)]
+
+
+def validate_orgnr(value: str) -> None:
+    """Model-field validator: a well-formed organisationsnummer with a correct check digit."""
+    try:
+        normalise_orgnr(value)
+    except InvalidIdentityNumber as exc:
+        raise ValidationError(
+            _(
+                "Ogiltigt organisationsnummer: ange tio siffror (NNNNNN-NNNN) med rätt kontrollsiffra."
+            )
+        ) from exc
+
+
+class Organisation(models.Model):
+    """An organisation that creates or issues mikromeriter, acting through representatives."""
+
+    name = models.CharField(_("namn"), max_length=255)
+    orgnr = models.CharField(
+        _("organisationsnummer"),
+        max_length=11,
+        unique=True,
+        validators=[validate_orgnr],
+        help_text=_("Tio siffror, NNNNNN-NNNN."),
+    )
+    kind = models.CharField(
+        _("typ"), max_length=32, choices=OrganisationKind.choices, default=OrganisationKind.OTHER
+    )
+    country_region = models.CharField(_("land/region"), max_length=255, default="Sverige")
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logotyp"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_email = models.EmailField(_("kontakt (e-post)"), blank=True)
+    website = models.URLField(_("webbplats"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisationer")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.orgnr})"
+
+    def save(self, *args, **kwargs):
+        # One stored form, so that lookups by number never miss on a hyphen.
+        self.orgnr = normalise_orgnr(self.orgnr)
+        super().save(*args, **kwargs)
+
+
+class Micromerit(
+    PreviewableMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    index.Indexed,
+    ClusterableModel,
+):
+    """The definition of a mikromerit, with every element of the EU standard.
+
+    The owner organisation and the representative who created it are fixed at
+    creation. Mandatory elements are ``blank=False`` so that publishing enforces
+    them, while Wagtail lets a draft be saved before they are filled in.
+    """
+
+    # Step 1: Grunduppgifter
+    title = models.CharField(_("titel"), max_length=255)
+    title_en = models.CharField(_("titel på engelska"), max_length=255, blank=True)
+    description = models.TextField(_("beskrivning"))
+    language = models.CharField(
+        _("språk"), max_length=2, choices=Language.choices, default=Language.SWEDISH
+    )
+    country_region = models.CharField(
+        _("land/region"),
+        max_length=255,
+        default="Sverige",
+        help_text=_("T.ex. ”Sverige” eller ”Sverige, Västerbotten”."),
+    )
+    owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("skapande organisation"),
+        on_delete=models.PROTECT,
+        related_name="owned_micromerits",
+        help_text=_("Den organisation som äger mikromeriten. Kan inte ändras efteråt."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("skapad av"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+    )
+    keywords = models.CharField(
+        _("nyckelord"), max_length=500, blank=True, help_text=_("Kommaseparerade ord.")
+    )
+
+    # Step 2: Beskriv lärandet (learning outcomes are the inline LearningOutcome)
+    prerequisites = models.TextField(_("förkunskapskrav"), blank=True)
+
+    # Step 3: Omfattning och kvalitet
+    workload_hours = models.DecimalField(
+        _("omfattning i timmar"),
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=False,
+        validators=[MinValueValidator(Decimal("0.1"))],
+    )
+    ects_credits = models.DecimalField(
+        _("högskolepoäng (ECTS)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    seqf_level = models.PositiveSmallIntegerField(
+        _("SeQF-nivå"), null=True, blank=True, validators=LEVEL_VALIDATORS
+    )
+    eqf_level = models.PositiveSmallIntegerField(
+        _("EQF-nivå"),
+        null=True,
+        blank=True,
+        validators=LEVEL_VALIDATORS,
+        help_text=_("Lämna tomt för samma nivå som SeQF."),
+    )
+    assessment_type = models.TextField(_("bedömningsform"))
+    participation_form = models.CharField(
+        _("deltagandeform"), max_length=16, choices=ParticipationForm.choices
+    )
+    quality_assurance = models.TextField(_("kvalitetssäkring"))
+    supervision = models.CharField(
+        _("övervakning och identitetskontroll"),
+        max_length=32,
+        choices=Supervision.choices,
+        blank=True,
+    )
+    grading_scheme = models.CharField(
+        _("betygsskala"),
+        max_length=255,
+        blank=True,
+        help_text=_("Betygsstegen åtskilda med snedstreck, t.ex. ”Godkänd/Underkänd”."),
+    )
+    stackability = models.CharField(
+        _("stapelbarhet"), max_length=16, choices=Stackability.choices, blank=True
+    )
+    part_of = models.CharField(_("ingår i"), max_length=500, blank=True)
+    validity_months = models.PositiveIntegerField(
+        _("giltighetstid i månader"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Bäst före-datum = utfärdandedatum + så många månader."),
+    )
+    further_information = models.TextField(_("ytterligare information"), blank=True)
+
+    search_fields = [
+        index.SearchField("title", boost=3),
+        index.SearchField("title_en", boost=2),
+        index.SearchField("description"),
+        index.SearchField("keywords", boost=2),
+        index.AutocompleteField("title"),
+        index.RelatedFields(
+            "learning_outcomes",
+            [
+                index.SearchField("activity"),
+                index.SearchField("content"),
+                index.SearchField("quality_context"),
+            ],
+        ),
+        index.FilterField("owner"),
+        index.FilterField("live"),
+        index.FilterField("seqf_level"),
+    ]
+
+    class Meta:
+        verbose_name = _("mikromerit")
+        verbose_name_plural = _("mikromeriter")
+        ordering = ["title"]
+        permissions = [
+            ("grant_micromerit", "Can grant and withdraw issuing rights to the micromerit"),
+            ("issue_micromerit", "Can issue the micromerit to a recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(_("(namnlös mikromerit)"))
+
+    def clean(self) -> None:
+        super().clean()
+        # TEMPLATE.md: an empty EQF level means the same as the SeQF level.
+        if self.eqf_level is None and self.seqf_level is not None:
+            self.eqf_level = self.seqf_level
+
+    @property
+    def grades(self) -> list[str]:
+        """The grading scheme's steps, in order (empty when there is no scheme)."""
+        return [step.strip() for step in self.grading_scheme.split("/") if step.strip()]
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in self.keywords.split(",") if word.strip()]
+
+    def get_preview_template(self, request, mode_name):
+        return "micromerits/micromerit_preview.html"
+
+
+class LearningOutcome(Orderable):
+    """One learning outcome, written as the Swedish model writes them.
+
+    Read together the parts form one sentence: *Innehavaren kan* (introduction)
+    *välja* (activity) *relevanta metoder* (content) *för att måla fasader*
+    (quality and context).
+    """
+
+    micromerit = ParentalKey(Micromerit, on_delete=models.CASCADE, related_name="learning_outcomes")
+    outcome_type = models.CharField(_("typ"), max_length=16, choices=OutcomeType.choices)
+    introduction = models.CharField(
+        _("inledning"), max_length=100, blank=True, default=DEFAULT_OUTCOME_INTRODUCTION
+    )
+    activity = models.CharField(
+        _("aktivitet (aktivt verb)"), max_length=255, help_text=_("T.ex. ”välja”.")
+    )
+    content = models.TextField(_("innehåll"), help_text=_("T.ex. ”relevanta metoder och verktyg”."))
+    quality_context = models.TextField(
+        _("kvalitet och sammanhang"), help_text=_("T.ex. ”för att måla fasader av puts och trä”.")
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("läranderesultat")
+        verbose_name_plural = _("läranderesultat")
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    @property
+    def sentence(self) -> str:
+        """The outcome as one Swedish sentence, ending with a full stop."""
+        parts = [
+            (self.introduction or DEFAULT_OUTCOME_INTRODUCTION).strip(),
+            self.activity.strip(),
+            self.content.strip(),
+            self.quality_context.strip(),
+        ]
+        text = " ".join(part for part in parts if part)
+        return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+class IssuingRightQuerySet(models.QuerySet):
+    def active(self) -> IssuingRightQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class IssuingRight(models.Model):
+    """The owner's grant to an organisation to issue one mikromerit (utfärdanderätt).
+
+    Rows are never deleted: withdrawing stamps ``withdrawn_at``, and granting
+    again creates a new row, so the history of who could issue when stays whole.
+    Withdrawing stops future issuance and never touches issued credentials.
+    """
+
+    micromerit = models.ForeignKey(
+        Micromerit, on_delete=models.CASCADE, related_name="issuing_rights"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="issuing_rights"
+    )
+    granted_at = models.DateTimeField(_("beviljad"), auto_now_add=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = IssuingRightQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("utfärdanderätt")
+        verbose_name_plural = _("utfärdanderätter")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["micromerit", "organisation"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_active_issuing_right_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.micromerit}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
