@@ -54,6 +54,8 @@ __all__ = [
 SHEET_MICROMERIT = "Mikromerit"
 SHEET_OUTCOMES = "Läranderesultat"
 SHEET_ISSUERS = "Utfärdare"
+#: Hidden sheet of the template holding drop-down lists that an inline list cannot.
+SHEET_LISTS = "Listor"
 
 
 @dataclass(frozen=True)
@@ -219,11 +221,15 @@ def _number(raw: object) -> Decimal | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
-        return Decimal(str(raw))
+        number = Decimal(str(raw))
+        return number if number.is_finite() else None
     try:
-        return Decimal(clean_text(raw).replace(",", ".").replace(" ", ""))
+        number = Decimal(clean_text(raw).replace(",", ".").replace(" ", ""))
     except InvalidOperation:
         return None
+    # "NaN", "Infinity" and "1e400" parse as Decimals but cannot be compared or
+    # rounded without raising: treat them as not-a-number.
+    return number if number.is_finite() else None
 
 
 def _convert(spec: Field, raw: object) -> tuple[object, str | None]:
@@ -258,23 +264,25 @@ def _convert(spec: Field, raw: object) -> tuple[object, str | None]:
     number = _number(raw)
     if spec.kind == "level":
         if number is None or number != number.to_integral_value() or not 1 <= number <= 8:
-            return None, _("%(label)s måste vara ett heltal 1–8.") % {
-                "label": spec.label.split(" (")[0]
-            }
+            return None, _("Nivån måste vara ett heltal 1–8.")
         return int(number), None
     if spec.kind == "months":
-        if number is None or number != number.to_integral_value() or number <= 0:
-            return None, _("Giltighetstiden ska vara ett heltal större än 0.")
+        # The upper bound (100 years) keeps the value inside PositiveIntegerField
+        # and catches a date or a day count typed into the cell.
+        if number is None or number != number.to_integral_value() or not 0 < number <= 1200:
+            return None, _("Giltighetstiden ska vara ett heltal 1–1200 (månader).")
         return int(number), None
     if spec.kind == "hours":
-        if number is None or number <= 0:
-            return None, _("Omfattning i timmar ska vara ett positivt tal.")
+        # DecimalField(max_digits=7, decimal_places=1) holds at most 999999.9.
+        if number is None or not 0 < number < 1_000_000:
+            return None, _("Omfattning i timmar ska vara ett positivt tal under 1 000 000.")
         if number != round(number, 1):
             return None, _("Omfattning i timmar får ha högst en decimal.")
         return number, None
     if spec.kind == "ects":
-        if number is None or number < 0:
-            return None, _("Högskolepoäng ska vara ett tal större än eller lika med 0.")
+        # DecimalField(max_digits=5, decimal_places=1) holds at most 9999.9.
+        if number is None or not 0 <= number < 10_000:
+            return None, _("Högskolepoäng ska vara ett tal från 0 till 9999,9.")
         if number != round(number, 1):
             return None, _("Högskolepoäng får ha högst en decimal.")
         return number, None
@@ -342,7 +350,9 @@ def _read_fields(sheet, data: MicromeritData, problems: list[Problem]) -> None:
         data.eqf_level = data.seqf_level
 
 
-def _header_map(sheet, columns, problems: list[Problem]) -> tuple[int, dict[str, int], list[tuple]]:
+def _header_map(
+    sheet, columns, problems: list[Problem], warnings: list[Problem]
+) -> tuple[int, dict[str, int], list[tuple]]:
     """Find the header row; map each known column to its index. Returns (header row, map, rows)."""
     rows = list(sheet.iter_rows(values_only=True))
     header_number = next(
@@ -357,6 +367,16 @@ def _header_map(sheet, columns, problems: list[Problem]) -> tuple[int, dict[str,
         key = label_key(cell)
         if key in wanted and wanted[key] not in mapping:
             mapping[wanted[key]] = index
+        elif key:
+            # TEMPLATE.md: extra columns are ignored, with a warning.
+            warnings.append(
+                Problem(
+                    sheet.title,
+                    header_number,
+                    column_letter(index + 1),
+                    _("Okänd kolumn ”%(label)s” ignorerades.") % {"label": clean_text(cell)},
+                )
+            )
     for label, name, required in columns:
         if required and name not in mapping:
             problems.append(
@@ -376,7 +396,7 @@ def _cell(row: tuple, mapping: dict[str, int], name: str) -> object:
 
 
 def _read_outcomes(sheet, data: MicromeritData, problems: list[Problem]) -> None:
-    header, mapping, rows = _header_map(sheet, OUTCOME_COLUMNS, problems)
+    header, mapping, rows = _header_map(sheet, OUTCOME_COLUMNS, problems, data.warnings)
     if not header:
         return
     types = _swedish_choices(OutcomeType)
@@ -423,7 +443,7 @@ def _read_outcomes(sheet, data: MicromeritData, problems: list[Problem]) -> None
 
 
 def _read_issuers(sheet, data: MicromeritData, problems: list[Problem]) -> None:
-    header, mapping, rows = _header_map(sheet, ISSUER_COLUMNS, problems)
+    header, mapping, rows = _header_map(sheet, ISSUER_COLUMNS, problems, data.warnings)
     if not header or "orgnr" not in mapping:
         return
     column = column_letter(mapping["orgnr"] + 1)
@@ -521,9 +541,26 @@ def _display_value(spec: Field, value: object) -> object:
     return value
 
 
-def _choice_list(choices) -> str:
+def _choice_list(choices, book: Workbook) -> str:
+    """The data-validation formula offering ``choices``' Swedish labels.
+
+    Excel splits an inline list on commas and has no escape for them, so labels
+    that contain a comma (``Ej övervakad, ingen ID-kontroll``) are listed on a
+    hidden sheet and referenced as a range instead.
+    """
     with override("sv"):
-        return '"' + ",".join(str(label) for _v, label in choices.choices) + '"'
+        labels = [str(label) for _v, label in choices.choices]
+    if not any("," in label for label in labels):
+        return '"' + ",".join(labels) + '"'
+    if SHEET_LISTS in book.sheetnames:
+        lists = book[SHEET_LISTS]
+    else:
+        lists = book.create_sheet(SHEET_LISTS)
+        lists.sheet_state = "hidden"
+    column = column_letter(lists.max_column + 1 if lists["A1"].value is not None else 1)
+    for row, label in enumerate(labels, start=1):
+        lists[f"{column}{row}"] = label
+    return f"'{SHEET_LISTS}'!${column}$1:${column}${len(labels)}"
 
 
 def _build(data: MicromeritData | None) -> Workbook:
@@ -546,7 +583,9 @@ def _build(data: MicromeritData | None) -> Workbook:
         validation = None
         if spec.kind == "choice":
             validation = DataValidation(
-                type="list", formula1=_choice_list(spec.choices), allow_blank=not spec.required
+                type="list",
+                formula1=_choice_list(spec.choices, book),
+                allow_blank=not spec.required,
             )
         elif spec.kind == "language":
             validation = DataValidation(type="list", formula1='"sv,en"', allow_blank=False)
@@ -579,7 +618,7 @@ def _build(data: MicromeritData | None) -> Workbook:
             ]
         )
     type_validation = DataValidation(
-        type="list", formula1=_choice_list(OutcomeType), allow_blank=True
+        type="list", formula1=_choice_list(OutcomeType, book), allow_blank=True
     )
     outcomes.add_data_validation(type_validation)
     type_validation.add("A2:A200")
@@ -593,7 +632,12 @@ def _build(data: MicromeritData | None) -> Workbook:
     issuers.column_dimensions["A"].width = 24
     issuers.column_dimensions["B"].width = 40
 
-    for worksheet in book.worksheets:
+    if SHEET_LISTS in book.sheetnames:
+        # Created while the first sheet was filled; users should meet the three
+        # sheets of TEMPLATE.md first, so the hidden list goes last.
+        names = book.sheetnames
+        book.move_sheet(SHEET_LISTS, offset=len(names) - 1 - names.index(SHEET_LISTS))
+    for worksheet in (book[SHEET_MICROMERIT], outcomes, issuers):
         worksheet.freeze_panes = "A2"
         for cell in worksheet[1]:
             cell.font = bold

@@ -84,7 +84,17 @@ def load_xlsx(source: bytes, sheet_label: str, *, read_only: bool = False):
         )
     try:
         return openpyxl.load_workbook(io.BytesIO(source), read_only=read_only, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    # A malformed XML part raises the parser's ParseError, a SyntaxError subclass
+    # (both the stdlib's and lxml's); a truncated member can raise EOFError.
+    except (
+        zipfile.BadZipFile,
+        SyntaxError,
+        EOFError,
+        KeyError,
+        ValueError,
+        OSError,
+        TypeError,
+    ) as exc:
         raise WorkbookError(
             [Problem(sheet_label, None, None, _("Filen kunde inte läsas som en Excelfil (.xlsx)."))]
         ) from exc

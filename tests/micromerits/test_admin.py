@@ -218,7 +218,7 @@ def test_template_download_is_a_workbook_that_reads_back_as_empty(people, admin_
     response = admin_login(people["owner_creator"]).get(reverse("micromerits_admin:template"))
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Mikromerit", "Läranderesultat", "Utfärdare"]
+    assert book.sheetnames[:3] == ["Mikromerit", "Läranderesultat", "Utfärdare"]
 
 
 def test_round_trip_import_export_import_gives_the_same_micromerit(

@@ -89,7 +89,7 @@ def test_whole_flow_from_the_command_line(file_database, tmp_path):
 
     exported = tmp_path / "export.xlsx"
     assert manage("export_micromerit", str(pk), str(exported)).returncode == 0
-    assert openpyxl.load_workbook(exported).sheetnames == [
+    assert openpyxl.load_workbook(exported).sheetnames[:3] == [
         "Mikromerit",
         "Läranderesultat",
         "Utfärdare",
