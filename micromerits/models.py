@@ -9,6 +9,7 @@ publishes again. Who may do what with a mikromerit is decided in
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from .choices import (
     Stackability,
     Supervision,
 )
+from .fields import EncryptedTextField
 from .identity import InvalidIdentityNumber, normalise_orgnr
 
 LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(8)]
@@ -343,3 +345,191 @@ class IssuingRight(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class Recipient(models.Model):
+    """A person who holds credentials (mottagare).
+
+    Personnummer, names and e-mail are encrypted at rest; the person is found
+    by ``personnummer_index``, a keyed hash (blind index) of the normalised
+    12-digit number, so the same person issued twice is the same recipient.
+    Names and e-mail are updated from the newest issuance.
+    """
+
+    personnummer_index = models.CharField(max_length=64, unique=True, editable=False)
+    personnummer = EncryptedTextField(_("personnummer"), editable=False)
+    first_name = EncryptedTextField(_("förnamn"))
+    last_name = EncryptedTextField(_("efternamn"))
+    email = EncryptedTextField(_("e-post"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mottagare")
+        verbose_name_plural = _("mottagare")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def __repr__(self) -> str:
+        # Never the personnummer, not even in a traceback.
+        return f"<Recipient {self.pk}>"
+
+    @property
+    def birth_date_text(self) -> str:
+        """YYYY-MM-DD of birth (day minus 60 for a samordningsnummer): what certificates show."""
+        number = self.personnummer
+        day = int(number[6:8])
+        if day > 60:
+            day -= 60
+        return f"{number[:4]}-{number[4:6]}-{day:02d}"
+
+
+class IssuanceBatch(models.Model):
+    """One act of issuing: a form submission, an uploaded list, or a command run."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Formulär")
+        UPLOAD = "upload", _("Uppladdad lista")
+        COMMAND = "command", _("Kommandorad")
+
+    micromerit = models.ForeignKey(Micromerit, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("utfärdande")
+        verbose_name_plural = _("utfärdanden")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.created_at:%Y-%m-%d %H:%M} ({self.size})"
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: issued credentials never change and are never revoked."""
+
+    def update(self, **kwargs):
+        raise ImmutableError("issued credentials cannot be changed")
+
+    def delete(self):
+        raise ImmutableError("issued credentials cannot be deleted")
+
+
+class ImmutableError(Exception):
+    """Raised on any attempt to change or delete an issued credential."""
+
+
+def new_public_id() -> str:
+    # 24 random bytes = 192 bits, URL-safe; the id is also the credential's URL.
+    return secrets.token_urlsafe(24)
+
+
+def new_holder_salt() -> str:
+    return secrets.token_hex(16)  # 128 bits
+
+
+class MicromeritVersion(models.Model):
+    """The published content of a mikromerit, frozen, as credentials issued from it carry it.
+
+    One row per published revision that anything was issued from: ten thousand
+    credentials issued from the same publication share one copy. Never changed
+    or deleted, like the credentials that refer to it.
+    """
+
+    micromerit = models.ForeignKey(Micromerit, on_delete=models.PROTECT, related_name="versions")
+    revision_id = models.BigIntegerField(unique=True, editable=False)
+    content = models.JSONField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fryst version av mikromerit")
+        verbose_name_plural = _("frysta versioner av mikromeriter")
+
+    def __str__(self) -> str:
+        return f"{self.content.get('title', '')} (version {self.revision_id})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError("a frozen version cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("a frozen version cannot be deleted")
+
+
+class Credential(models.Model):
+    """One issuance of a mikromerit to one person (utfärdad mikromerit).
+
+    It freezes the published content as it was at the moment of issuing
+    (``version``, from the live revision), so later edits of the mikromerit
+    never change what was issued. Once created it is
+    never changed and never revoked by an organisation: ``save`` refuses
+    updates, ``delete`` refuses, and the queryset refuses bulk changes.
+    """
+
+    public_id = models.CharField(max_length=64, unique=True, default=new_public_id, editable=False)
+    micromerit = models.ForeignKey(Micromerit, on_delete=models.PROTECT, related_name="credentials")
+    version = models.ForeignKey(
+        MicromeritVersion, on_delete=models.PROTECT, related_name="credentials"
+    )
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="credentials")
+    issuer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="issued_credentials"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(IssuanceBatch, on_delete=models.PROTECT, related_name="credentials")
+    issued_at = models.DateTimeField(_("utfärdad"))
+    issued_on = models.DateField(_("utfärdandedatum"), help_text=_("Datum i Europe/Stockholm."))
+    assessment_date = models.DateField(_("bedömningsdatum"))
+    identity_check = models.TextField(_("identitetskontroll"))
+    assessment = models.TextField(_("bedömning"))
+    grade = models.CharField(_("betyg"), max_length=100, blank=True)
+    best_before = models.DateField(_("bäst före"), null=True, blank=True)
+    comment = models.TextField(_("kommentar"), blank=True)
+    holder_salt = models.CharField(max_length=32, default=new_holder_salt, editable=False)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("utfärdad mikromerit")
+        verbose_name_plural = _("utfärdade mikromeriter")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [
+            models.Index(fields=["issuer", "issued_on"]),
+            models.Index(fields=["micromerit", "issued_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content.get('title', '')} ({self.issued_on})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError("issued credentials cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("issued credentials cannot be deleted")
+
+    @property
+    def content(self) -> dict:
+        """The frozen published content this credential was issued with."""
+        return self.version.content
+
+    @property
+    def title(self) -> str:
+        return self.content.get("title", "")
+
+    def best_before_passed(self, today=None) -> bool:
+        from django.utils import timezone
+
+        return self.best_before is not None and self.best_before < (today or timezone.localdate())

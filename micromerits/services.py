@@ -273,6 +273,8 @@ def micromerit_import(*, data: MicromeritData, by, publish: bool = False) -> Mic
     micromerit_permissions_sync(micromerit)
     for organisation in issuers:
         issuing_right_grant(micromerit=micromerit, organisation=organisation, by=by)
+    # Publishing saved another copy of the object; read back what is stored.
+    micromerit.refresh_from_db()
     return micromerit
 
 

@@ -26,7 +26,7 @@ from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 from permissions.policies import micromerit_policy
 from permissions.viewsets import ObjectPermissionViewSetMixin
 
-from . import services, urls
+from . import issuance, services, urls
 from .forms import MicromeritForm
 from .models import Micromerit
 
@@ -222,3 +222,4 @@ def register_log_actions(actions):
     actions.register_action(
         services.LOG_WITHDRAW, _("Återkalla utfärdanderätt"), _("Utfärdanderätt återkallad")
     )
+    actions.register_action(issuance.LOG_ISSUE, _("Utfärda mikromerit"), _("Mikromerit utfärdad"))

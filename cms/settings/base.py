@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "guardian",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -140,3 +142,13 @@ WAGTAILADMIN_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx"]
 
 LOGIN_URL = "wagtailadmin_login"
+
+#: Background jobs (e-mail, anchoring) go through a queue in the database,
+#: worked by ``manage.py db_worker``.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Mikromeritportalen <noreply@mikromerit.invalid>"
+)
+#: Where recipients log in and see their mikromeriter (linked from e-mails).
+PORTAL_HOLDER_PATH = "/mina-mikromeriter/"
