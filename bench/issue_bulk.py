@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import io
 import resource
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
