@@ -4,7 +4,8 @@ One function, ``credentials_issue``, serves the single-person form, the
 uploaded list and the command line, so the three give the same credentials.
 It checks that the issuer may issue, freezes the published content, finds or
 creates the recipients through their blind index, creates every credential of
-the batch in one transaction (all or none), logs the act in Wagtail's audit
+the batch and appends it to the registry's Merkle log in one transaction (all
+or none), logs the act in Wagtail's audit
 log and, once the transaction has committed, queues one e-mail per recipient.
 """
 
@@ -23,6 +24,7 @@ from wagtail.log_actions import log
 from permissions.models import Role
 from permissions.policies import micromerit_policy
 from permissions.selectors import represents
+from public_verify.registry import registry_append
 
 from . import crypto
 from .models import (
@@ -34,6 +36,7 @@ from .models import (
     Recipient,
 )
 from .recipient_list import RecipientRow
+from .selectors import verification_url
 from .spreadsheet import Problem, WorkbookError
 
 #: Log action code for an issuance batch (registered in ``wagtail_hooks``).
@@ -289,6 +292,11 @@ def credentials_issue(
         pks = dict(Credential.objects.filter(batch=batch).values_list("public_id", "pk"))
         for credential in credentials:
             credential.pk = pks[credential.public_id]
+    registry_append(
+        credentials,
+        [row.personnummer for row in rows],
+        [verification_url(credential) for credential in credentials],
+    )
 
     log(
         instance=micromerit,

@@ -88,7 +88,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Issuing appends to the registry under a write lock; SQLite waits for it
     # instead of failing at once when two requests meet.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two
+    # writers queue (up to the timeout) instead of one failing on upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -152,3 +156,8 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 #: Where recipients log in and see their mikromeriter (linked from e-mails).
 PORTAL_HOLDER_PATH = "/mina-mikromeriter/"
+
+#: The registry's origin line in checkpoints and the signing key's name.
+PORTAL_LOG_ORIGIN = env_str("PORTAL_LOG_ORIGIN", "mikromerit.localhost/registry")
+#: Production sets this: keys must come from the environment, never be generated.
+PORTAL_REQUIRE_ENV_KEYS = False

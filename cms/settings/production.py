@@ -25,3 +25,6 @@ SECURE_HSTS_PRELOAD = True
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL")
+
+PORTAL_REQUIRE_ENV_KEYS = True
+PORTAL_LOG_ORIGIN = env_str("PORTAL_LOG_ORIGIN")
