@@ -29,7 +29,14 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "The portal runs at http://$(HOST):$(PORT)/ — the admin at http://$(HOST):$(PORT)/admin/ (Ctrl-C stops it)."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "A task worker (e-mail, checkpoints) runs beside it; e-mails are printed here."
+	$(BIN)/python manage.py db_worker --interval 2 --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## worker: the background task worker alone (e-mail, anchoring)
+worker: migrate
+	$(BIN)/python manage.py db_worker
 
 ## lint: ruff, Django's checks and the migrations check
 lint: setup
