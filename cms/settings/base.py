@@ -161,3 +161,6 @@ PORTAL_HOLDER_PATH = "/mina-mikromeriter/"
 PORTAL_LOG_ORIGIN = env_str("PORTAL_LOG_ORIGIN", "mikromerit.localhost/registry")
 #: Production sets this: keys must come from the environment, never be generated.
 PORTAL_REQUIRE_ENV_KEYS = False
+
+#: A holder (recipient) session ends after this long without a request.
+PORTAL_HOLDER_SESSION_IDLE_SECONDS = 30 * 60

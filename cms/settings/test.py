@@ -1,5 +1,7 @@
 """Settings for the test suite: fast hashing, in-memory e-mail, same database engine choice."""
 
+import os
+
 from .dev import *  # noqa: F403
 
 DEBUG = False
@@ -12,5 +14,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared memory, so that commands run as subprocesses in tests
-    # see the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    # see the same test database; one per test process, so that two runs at
+    # once (a developer and CI, or parallel jobs) never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
