@@ -92,10 +92,24 @@ def published_micromerit(people):
 
 @pytest.fixture
 def admin_login(client):
-    """Log ``user`` into the admin in the test client (the one place to add a second factor)."""
+    """Log ``user`` into the admin in the test client, second factor passed.
+
+    The admin answers only sessions that passed the second factor
+    (``permissions.middleware``): the fixture gives the user a confirmed TOTP
+    device and marks the session as verified with it, as ``django_otp.login``
+    does after a correct code.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     def login(user):
-        client.force_login(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return login

@@ -40,6 +40,11 @@ INSTALLED_APPS = [
     "guardian",
     "django_tasks",
     "django_tasks_db",
+    # Security (issue 6): second factor for admin users, login lockout, CSP.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
