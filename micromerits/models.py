@@ -533,3 +533,82 @@ class Credential(models.Model):
         from django.utils import timezone
 
         return self.best_before is not None and self.best_before < (today or timezone.localdate())
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def working(self, now=None) -> ShareLinkQuerySet:
+        """Links that open the shared page now: not withdrawn and not expired."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.filter(withdrawn_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class ShareLink(models.Model):
+    """A link the holder made to show one credential to someone (delningslänk).
+
+    The token in the link carries 256 random bits and only its SHA-256 is
+    stored (``token_hash``), so a copy of the database gives no working link;
+    the holder sees the link once, when it is made. Rows are never deleted:
+    withdrawing stamps ``withdrawn_at``, so the holder keeps the history of
+    what they shared. A link never changes the credential it points to.
+    """
+
+    credential = models.ForeignKey(
+        Credential, on_delete=models.PROTECT, related_name="share_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(
+        _("anteckning"),
+        max_length=100,
+        blank=True,
+        help_text=_("Bara för dig, t.ex. vem du delade med."),
+    )
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("upphör"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delningslänk")
+        verbose_name_plural = _("delningslänkar")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"<ShareLink {self.pk}>"
+
+    def is_working(self, now=None) -> bool:
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.withdrawn_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def is_expired(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class HiddenCredential(models.Model):
+    """The holder's choice to keep a credential out of their main list (a preference only).
+
+    Credentials are immutable and nobody can take one away, so hiding is not a
+    state of the credential: it is this row, which only the holder's own list
+    reads. Unhiding deletes the row; the credential, its verification page and
+    its share links are untouched either way.
+    """
+
+    credential = models.OneToOneField(
+        Credential, on_delete=models.CASCADE, related_name="hidden_by_holder"
+    )
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dold mikromerit")
+        verbose_name_plural = _("dolda mikromeriter")
+
+    def __str__(self) -> str:
+        return f"<HiddenCredential {self.credential_id}>"
