@@ -89,6 +89,17 @@ class Anchor(models.Model):
     block_hash = models.CharField(max_length=64, blank=True)
     block_height = models.IntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept once the transaction is in a block, so that an export can prove the anchor offline
+    # (and the node need not be asked again): the 80-byte header (hex), the transaction's
+    # position in the block and its Bitcoin Merkle branch (hex, internal byte order).
+    block_header = models.CharField(max_length=160, blank=True)
+    tx_index = models.IntegerField(null=True, blank=True)
+    merkle_branch = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"anchor {self.txid} for {self.checkpoint}"
+
+    @property
+    def confirmed(self) -> bool:
+        """True once the transaction was found in a block and its branch stored."""
+        return bool(self.block_header) and self.tx_index is not None
