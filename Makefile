@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo test lint migrate worker serve clean
+.PHONY: setup demo test test-browser system-packages lint migrate worker serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,30 @@ lint: setup
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-## test: lint, then the whole pytest suite (DATABASE_URL chooses the database; SQLite by default)
-test: lint
+## test: lint, then the whole pytest suite, browser tests included (DATABASE_URL chooses the database; SQLite by default)
+test: lint system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-browser: only the browser tests (tests/browser: Playwright driving Debian's Chromium)
+test-browser: setup system-packages
+	$(BIN)/python -m pytest tests/browser -m browser $(PYTEST_ARGS)
+
+# Debian packages the tests use: Chromium (browser tests), poppler-utils (PDF to image, fonts),
+# DejaVu fonts (Swedish letters in PDFs and screenshots). Installed when missing and we are root;
+# otherwise a note (the browser tests are then skipped, with the reason).
+system-packages:
+	@missing=""; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	  command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	  [ -d /usr/share/fonts/truetype/dejavu ] || missing="$$missing fonts-dejavu-core"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "== installing Debian packages:$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else \
+	      echo "note: missing Debian packages:$$missing (apt-get install$$missing); browser tests will be skipped"; \
+	    fi; \
+	  fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var media static_collected
