@@ -103,3 +103,7 @@ class Anchor(models.Model):
     def confirmed(self) -> bool:
         """True once the transaction was found in a block and its branch stored."""
         return bool(self.block_header) and self.tx_index is not None
+
+
+# The verification page and the holder check's rate-limit store (public_verify/pages.py).
+from .pages import HolderCheckAttempt, VerificationPage  # noqa: E402, F401

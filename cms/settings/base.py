@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from cms.env import env_str
+from cms.env import env_int, env_str
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -169,3 +169,104 @@ PORTAL_REQUIRE_ENV_KEYS = False
 
 #: A holder (recipient) session ends after this long without a request.
 PORTAL_HOLDER_SESSION_IDLE_SECONDS = 30 * 60
+
+# --- BankID (recipient login; permissions/bankid/) ---
+#: Which BankID the login talks to: ``simulator`` (the local stand-in,
+#: ``manage.py bankid_simulator``; development, tests and the demo), ``test``
+#: (BankID's test service) or ``production``. Production settings refuse the simulator.
+PORTAL_BANKID_ENVIRONMENT = env_str("PORTAL_BANKID_ENVIRONMENT", "simulator")
+#: Where the simulator answers the RP API and shows its "app" page.
+PORTAL_BANKID_SIMULATOR_URL = env_str("PORTAL_BANKID_SIMULATOR_URL", "http://127.0.0.1:8001")
+#: The relying party's client certificate and key (PEM) and the CA that signed
+#: BankID's server certificate, for ``test`` and ``production``. Empty for
+#: ``test`` means pybankid's bundled public test certificate (FPTestcert) and test CA.
+PORTAL_BANKID_CERT_FILE = env_str("PORTAL_BANKID_CERT_FILE", "")
+PORTAL_BANKID_KEY_FILE = env_str("PORTAL_BANKID_KEY_FILE", "")
+PORTAL_BANKID_CA_FILE = env_str("PORTAL_BANKID_CA_FILE", "")
+#: Seconds to wait for one answer from BankID before telling the user it failed.
+PORTAL_BANKID_TIMEOUT_SECONDS = 10
+#: Reverse proxies in front of the app servers whose X-Forwarded-For entry is
+#: trusted for the end user's IP address sent to BankID (0: use REMOTE_ADDR).
+PORTAL_BANKID_TRUSTED_PROXIES = env_int("PORTAL_BANKID_TRUSTED_PROXIES", 0)
+
+# Public verification page: the holder check's rate limits (public_verify.holder_check).
+#: (attempts, seconds) per client address and per credential. The credential's
+#: window is long so that guessing a personnummer for one credential takes months.
+PORTAL_HOLDER_CHECK_LIMITS = {"client": (20, 60 * 60), "credential": (10, 24 * 60 * 60)}
+#: How many reverse proxies of ours stand in front of the app servers (0: use REMOTE_ADDR).
+PORTAL_TRUSTED_PROXIES = env_int("PORTAL_TRUSTED_PROXIES", 0)
+
+# --- Security (issue 6; docs/security.md) ---
+# Admin users pass a second factor (django-otp) after the password; axes counts
+# failed passwords and codes; django-csp sets the Content-Security-Policy.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "permissions.middleware.PortalCSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "permissions.middleware.SecondFactorRequiredMiddleware",
+)
+# Last, as django-axes asks: it turns a lockout found during the view into the lockout page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# First: a locked-out client is refused before any password is checked.
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesBackend")
+
+#: The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Mikromeriter"
+
+#: Failed passwords (admin login) and failed codes (second factor) allowed per
+#: username, and per client IP address, before a lockout.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+#: A lockout lasts this long; failures older than this are forgotten.
+AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
+#: A correct password must not wipe the count of wrong codes (the attacker may have the password).
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "permissions/otp/lockout.html"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+
+#: Public pages: nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+#: The Wagtail admin (``permissions.middleware.PortalCSPMiddleware``): Wagtail
+#: still uses inline scripts and style attributes, and frames its own previews.
+PORTAL_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
