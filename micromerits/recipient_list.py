@@ -30,7 +30,16 @@ from .excel import Problem, WorkbookError
 from .identity import InvalidIdentityNumber, normalise_personnummer
 from .spreadsheet import clean_text, column_letter, label_key, load_xlsx, read_source
 
-__all__ = ["RecipientList", "RecipientRow", "read_recipient_list"]
+__all__ = [
+    "COLUMNS",
+    "CheckedRow",
+    "RecipientList",
+    "RecipientListCheck",
+    "RecipientRow",
+    "check_recipient",
+    "check_recipient_list",
+    "read_recipient_list",
+]
 
 # Compiled once: a 10,000-row list runs these per row.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -104,6 +113,82 @@ class RecipientList(list[RecipientRow]):
         self.warnings: list[Problem] = list(warnings)
 
 
+@dataclass
+class CheckedRow:
+    """One data row of a file as it was read: its number, raw cells, and the recipient if valid."""
+
+    number: int
+    #: Column name (``RecipientRow`` attribute) → the cell's raw value.
+    cells: dict[str, object]
+    #: None when anything on the row is wrong.
+    recipient: RecipientRow | None
+
+
+@dataclass
+class RecipientListCheck:
+    """Everything learnt from reading a list, good rows and bad: what a preview shows.
+
+    ``recipients`` holds the valid rows; it is the batch only when ``problems``
+    is empty.
+    """
+
+    sheet: str
+    #: The known columns found in the header, in the template's order: (name, header, letter).
+    columns: list[tuple[str, str, str]]
+    #: Every non-blank data row, in file order.
+    rows: list[CheckedRow]
+    problems: list[Problem]
+    recipients: RecipientList
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.recipients.warnings
+
+
+def check_recipient_list(
+    source,
+    *,
+    filename: str,
+    today: date,
+    grades: list[str],
+    default_identity_check: str,
+    default_assessment: str,
+) -> RecipientListCheck:
+    """Read a recipient list and check every row, keeping bad rows too (for a preview).
+
+    Takes the same parameters as ``read_recipient_list``.
+
+    Raises:
+        WorkbookError: only when the file itself cannot be read (wrong type,
+            damaged, not UTF-8); problems in the rows are in the result.
+    """
+    content = read_source(source)
+    sheet, rows = _rows(content, filename)
+    reader = _Reader(
+        sheet=sheet,
+        today=today,
+        grades=grades,
+        default_identity_check=clean_text(default_identity_check),
+        default_assessment=clean_text(default_assessment),
+    )
+    recipients = reader.read(rows)
+    columns = sorted(
+        (
+            (column.name, column.header, reader.columns[column.name])
+            for column in COLUMNS
+            if column.name in reader.columns
+        ),
+        key=lambda found: found[2][0],
+    )
+    return RecipientListCheck(
+        sheet=sheet,
+        columns=[(name, header, position[1]) for name, header, position in columns],
+        rows=reader.checked,
+        problems=reader.problems,
+        recipients=recipients,
+    )
+
+
 def read_recipient_list(
     source,
     *,
@@ -134,19 +219,47 @@ def read_recipient_list(
     Raises:
         WorkbookError: every problem in the file, when there is any.
     """
-    content = read_source(source)
-    sheet, rows = _rows(content, filename)
-    reader = _Reader(
-        sheet=sheet,
+    check = check_recipient_list(
+        source,
+        filename=filename,
         today=today,
         grades=grades,
-        default_identity_check=clean_text(default_identity_check),
-        default_assessment=clean_text(default_assessment),
+        default_identity_check=default_identity_check,
+        default_assessment=default_assessment,
     )
-    result = reader.read(rows)
+    if check.problems:
+        raise WorkbookError(check.problems)
+    return check.recipients
+
+
+def check_recipient(values: dict[str, object], *, today: date, grades: list[str]) -> RecipientRow:
+    """One recipient typed into a form, checked by exactly the rules of a list's row.
+
+    Parameters:
+        values: ``RecipientRow`` attribute names → values (text, or ``date`` for
+            the dates); ``identity_check`` and ``assessment`` have no default here.
+        today, grades: as for ``read_recipient_list``.
+
+    Returns:
+        The checked row (``row`` is 1).
+
+    Raises:
+        WorkbookError: every problem; each problem's ``column`` is the attribute
+            name, so a form can put the message on its own field.
+    """
+    reader = _Reader(
+        sheet=_("Formulär"),
+        today=today,
+        grades=grades,
+        default_identity_check="",
+        default_assessment="",
+    )
+    names = [column.name for column in COLUMNS]
+    reader.columns = {name: (index, name) for index, name in enumerate(names)}
+    recipient = reader.read_row(1, tuple(values.get(name) for name in names))
     if reader.problems:
         raise WorkbookError(reader.problems)
-    return result
+    return recipient
 
 
 # --- opening the file --------------------------------------------------------
@@ -271,6 +384,8 @@ class _Reader:
         self.rows_by_person: dict[str, int] = {}
         #: Column name → (index in the row, Excel letter).
         self.columns: dict[str, tuple[int, str]] = {}
+        #: Every non-blank data row as read, for a preview.
+        self.checked: list[CheckedRow] = []
 
     def problem(self, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.sheet, row, column, message))
@@ -287,6 +402,16 @@ class _Reader:
             if not any(clean_text(value) for value in row):
                 continue
             recipient = self.read_row(number, row)
+            self.checked.append(
+                CheckedRow(
+                    number=number,
+                    cells={
+                        name: row[index] if index < len(row) else None
+                        for name, (index, _letter) in self.columns.items()
+                    },
+                    recipient=recipient,
+                )
+            )
             if recipient is not None:
                 result.append(recipient)
         if not result and not self.problems:
