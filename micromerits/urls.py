@@ -1,8 +1,12 @@
-"""URL patterns of the mikromerit admin screens (mounted under /admin/micromerits/)."""
+"""URL patterns of the mikromerit admin screens (mounted under /admin/micromerits/).
+
+The issuing area (``issue/…``) is served by ``issuer_views``; the listing of
+issued credentials is ``issuer_views.CredentialViewSet`` (``/admin/issued/``).
+"""
 
 from django.urls import path
 
-from . import views
+from . import issuer_views, views
 
 admin_urlpatterns = [
     path("import/", views.MicromeritImportView.as_view(), name="import"),
@@ -13,5 +17,14 @@ admin_urlpatterns = [
         "<int:pk>/issuing-rights/<int:right_pk>/withdraw/",
         views.IssuingRightWithdrawView.as_view(),
         name="issuing_right_withdraw",
+    ),
+    # Utfärda: the issuer's area.
+    path("issue/", issuer_views.IssueIndexView.as_view(), name="issue_index"),
+    path("issue/<int:pk>/person/", issuer_views.IssuePersonView.as_view(), name="issue_person"),
+    path("issue/<int:pk>/upload/", issuer_views.IssueUploadView.as_view(), name="issue_upload"),
+    path(
+        "issue/<int:pk>/upload/<str:token>/",
+        issuer_views.IssuePreviewView.as_view(),
+        name="issue_preview",
     ),
 ]

@@ -3,7 +3,9 @@
 The snippet viewset is configuration only: the four steps are the editor's
 tabs, and ``ObjectPermissionViewSetMixin`` makes every object view ask the
 object-level policy. Custom screens (Excel, issuing rights) are plain admin
-URLs registered here.
+URLs registered here. The issuer's area ("Utfärda" and "Utfärdade") is in
+``issuer_views``; its permission policy for ``Credential`` is registered at
+the top of this module, before anything can ask for a fallback.
 """
 
 from django.urls import include, path, reverse
@@ -20,15 +22,20 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.widgets import MenuItem
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from permissions.policies import micromerit_policy
 from permissions.viewsets import ObjectPermissionViewSetMixin
 
-from . import issuance, services, urls
+from . import issuance, issuer_views, services, urls
 from .forms import MicromeritForm
-from .models import Micromerit
+from .models import Credential, Micromerit
+from .selectors import issuable_micromerits
+
+# First thing after the imports: Wagtail refuses a policy once a fallback exists.
+register_permission_policy(Credential, issuer_views.CredentialPermissionPolicy(Credential))
 
 
 class MicromeritFormViewMixin:
@@ -214,6 +221,28 @@ def import_menu_item():
     )
 
 
+@hooks.register("register_admin_menu_item")
+def issue_menu_item():
+    from wagtail.admin.menu import MenuItem as AdminMenuItem
+
+    class IssueMenuItem(AdminMenuItem):
+        def is_shown(self, request):
+            # Only for people whose organisations may issue something now.
+            return issuable_micromerits(request.user).exists()
+
+    return IssueMenuItem(
+        _("Utfärda"),
+        reverse("micromerits_admin:issue_index"),
+        icon_name="doc-full-inverse",
+        order=250,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_credential_viewset():
+    return issuer_views.CredentialViewSet()
+
+
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
     actions.register_action(
@@ -223,3 +252,8 @@ def register_log_actions(actions):
         services.LOG_WITHDRAW, _("Återkalla utfärdanderätt"), _("Utfärdanderätt återkallad")
     )
     actions.register_action(issuance.LOG_ISSUE, _("Utfärda mikromerit"), _("Mikromerit utfärdad"))
+    actions.register_action(
+        issuer_views.LOG_EXPORT,
+        _("Exportera utfärdade mikromeriter"),
+        _("Utfärdade mikromeriter exporterades"),
+    )
