@@ -270,3 +270,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Registry anchoring (issue 4) ---------------------------------------------
+#: Where checkpoint roots are anchored: "none" (signed checkpoints only, the
+#: embedded default) or "bitcoin" (a Bitcoin Core node's wallet over JSON-RPC;
+#: public_verify.anchoring).
+PORTAL_ANCHOR_BACKEND = env_str("PORTAL_ANCHOR_BACKEND", "none")
+if PORTAL_ANCHOR_BACKEND not in ("none", "bitcoin"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PORTAL_ANCHOR_BACKEND must be 'none' or 'bitcoin'.")
+#: The node's JSON-RPC URL with credentials and wallet, e.g.
+#: http://user:password@127.0.0.1:18443/wallet/anchors (a secret: environment only).
+PORTAL_BITCOIN_RPC_URL = env_str("PORTAL_BITCOIN_RPC_URL", "")
+#: "regtest", "testnet" or "mainnet": recorded on every anchor and in exports.
+PORTAL_BITCOIN_NETWORK = env_str("PORTAL_BITCOIN_NETWORK", "regtest")
+if PORTAL_ANCHOR_BACKEND == "bitcoin" and not PORTAL_BITCOIN_RPC_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PORTAL_BITCOIN_RPC_URL is required with the bitcoin backend.")
