@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 import rfc8785
-from bitcoin.core import CBlock, CMutableTransaction, CMutableTxIn, CMutableTxOut, COutPoint
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from public_verify import merkle
-from public_verify.bitcoin_block import build_anchor_script, merkle_branch
 from public_verify.offline import (
     BUNDLE_KEYS,
     CHECKS,
@@ -31,7 +29,8 @@ from public_verify.offline import (
     verify_bundle,
 )
 from public_verify.signing import Signer
-from tests.conftest import REPO_DIR, SHARED_DATA
+from tests.conftest import REPO_DIR
+from tests.public_verify.anchors import anchor_fields
 
 ORIGIN = "mikromerit.test/registry"
 INDEX = 3
@@ -395,39 +394,16 @@ def test_the_bundle_keys_are_exactly_what_the_export_writes(log: Log) -> None:
 
 
 def _anchored(log: Log, root: bytes | None = None) -> dict:
-    """The bundle with an anchor: a transaction carrying the root, mined into a real block's tree."""
-    rows = json.loads(
-        (
-            SHARED_DATA / "conformance" / "bitcoin" / "python-bitcoinlib_checkblock_valid.json"
-        ).read_text()
-    )
-    raw = next(bytes.fromhex(r[4]) for r in rows if isinstance(r, list) and "99960" in r[0])
-    real = CBlock.deserialize(raw)
+    """The bundle with an anchor: a transaction carrying the root, mined into a block."""
     root = merkle.root(log.store, SIZE) if root is None else root
-    # One input, as a wallet-funded anchor has (a transaction without inputs is ambiguous to
-    # decode); it spends nothing real, which the offline verifier does not judge.
-    spent = COutPoint(b"\x11" * 32, 0)
-    tx = CMutableTransaction(
-        vin=[CMutableTxIn(spent)], vout=[CMutableTxOut(0, build_anchor_script(root))]
-    )
-    txs = [*real.vtx, tx]
-    txids = [t.GetTxid() for t in txs]
-    block = CBlock(
-        nVersion=real.nVersion,
-        hashPrevBlock=real.hashPrevBlock,
-        hashMerkleRoot=CBlock.build_merkle_tree_from_txids(txids)[-1],
-        nTime=real.nTime,
-        nBits=real.nBits,
-        nNonce=real.nNonce,
-        vtx=txs,
-    )
+    fields = anchor_fields(root.hex())
     bundle = log.bundle()
     bundle["anchor"] = {
         "network": "regtest",
-        "transaction": tx.serialize().hex(),
-        "block_header": block.get_header().serialize().hex(),
-        "tx_index": 3,
-        "merkle_branch": [h.hex() for h in merkle_branch(txids, 3)],
+        "transaction": fields["raw_tx"],
+        "block_header": fields["block_header"],
+        "tx_index": fields["tx_index"],
+        "merkle_branch": fields["merkle_branch"],
     }
     return bundle
 
@@ -447,7 +423,7 @@ def test_an_anchor_carrying_another_root_fails(log: Log) -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        _set("anchor.tx_index", 2),
+        _set("anchor.tx_index", 1),
         lambda b: b["anchor"]["merkle_branch"].reverse(),
         lambda b: b["anchor"]["merkle_branch"].pop(),
     ],
@@ -464,7 +440,7 @@ def test_an_anchor_whose_branch_does_not_reach_the_header_fails(log: Log, change
     [
         (_set("anchor.network", "litecoin"), "anchor.network must be one of"),
         (_set("anchor.block_header", "00" * 79), "must be 80 bytes"),
-        (_set("anchor.tx_index", "3"), "anchor.tx_index must be an integer"),
+        (_set("anchor.tx_index", "1"), "anchor.tx_index must be an integer"),
         (_set("anchor.extra", None), "anchor has unknown keys"),
     ],
     ids=["network", "short-header", "index-string", "extra-key"],
