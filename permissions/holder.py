@@ -11,6 +11,7 @@ id seen before login is worth nothing after it, and it expires after
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
@@ -77,7 +78,12 @@ def holder_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not holder_logged_in(request):
-            return redirect(f"{reverse('holder_login')}?next={request.get_full_path()}")
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('holder_login')}?{query}")
+        # Saving the session on every holder request moves its expiry on:
+        # the session ends after PORTAL_HOLDER_SESSION_IDLE_SECONDS of inactivity,
+        # not that long after the login.
+        request.session.modified = True
         return view(request, *args, **kwargs)
 
     return wrapped

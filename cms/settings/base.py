@@ -185,9 +185,7 @@ PORTAL_BANKID_KEY_FILE = env_str("PORTAL_BANKID_KEY_FILE", "")
 PORTAL_BANKID_CA_FILE = env_str("PORTAL_BANKID_CA_FILE", "")
 #: Seconds to wait for one answer from BankID before telling the user it failed.
 PORTAL_BANKID_TIMEOUT_SECONDS = 10
-#: Reverse proxies in front of the app servers whose X-Forwarded-For entry is
-#: trusted for the end user's IP address sent to BankID (0: use REMOTE_ADDR).
-PORTAL_BANKID_TRUSTED_PROXIES = env_int("PORTAL_BANKID_TRUSTED_PROXIES", 0)
+#: (The end user's IP address sent to BankID honours PORTAL_TRUSTED_PROXIES below.)
 
 # Public verification page: the holder check's rate limits (public_verify.holder_check).
 #: (attempts, seconds) per client address and per credential. The credential's

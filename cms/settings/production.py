@@ -4,6 +4,8 @@ A missing required variable stops the server at start (see ``cms.env``);
 ``deploy/production.env.example`` lists every variable.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from cms.env import env_bool, env_list, env_str
 
 from .base import *  # noqa: F403
@@ -28,3 +30,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL")
 
 PORTAL_REQUIRE_ENV_KEYS = True
 PORTAL_LOG_ORIGIN = env_str("PORTAL_LOG_ORIGIN")
+
+# BankID: the simulator is for development only; the RP certificate comes from the environment.
+PORTAL_BANKID_ENVIRONMENT = env_str("PORTAL_BANKID_ENVIRONMENT")
+if PORTAL_BANKID_ENVIRONMENT not in ("test", "production"):
+    raise ImproperlyConfigured(
+        "PORTAL_BANKID_ENVIRONMENT must be 'test' or 'production' in production settings "
+        f"(the BankID simulator is for development), got {PORTAL_BANKID_ENVIRONMENT!r}."
+    )
+PORTAL_BANKID_CERT_FILE = env_str("PORTAL_BANKID_CERT_FILE")
+PORTAL_BANKID_KEY_FILE = env_str("PORTAL_BANKID_KEY_FILE")
+PORTAL_BANKID_CA_FILE = env_str("PORTAL_BANKID_CA_FILE")
