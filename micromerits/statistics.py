@@ -261,7 +261,7 @@ def _fill_months(rows: list[StatisticsRow], filters: Filters) -> list[Statistics
     keys = [_as_date(row.key) for row in rows]
     first = filters.issued_from or min(keys)
     last = filters.issued_to or max(keys)
-    by_month = {key: row for key, row in zip(keys, rows, strict=True)}
+    by_month = dict(zip(keys, rows, strict=True))
     return [
         by_month.get(month) or StatisticsRow(key=month, label=f"{month:%Y-%m}", credentials=0)
         for month in month_starts(min([first, *keys]), max([last, *keys]))
