@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The holder's pages (/mina-mikromeriter/) and shared credentials (/delad/).
+    path("", include("micromerits.holder_urls")),
     # The holder's BankID login and logout (/logga-in/, /logga-ut/).
     path("", include("permissions.urls")),
 ]
