@@ -80,8 +80,12 @@ def micromerit_version(micromerit: Micromerit) -> MicromeritVersion:
     revision_id = micromerit.live_revision_id
     version = MicromeritVersion.objects.filter(revision_id=revision_id).first()
     if version is None:
-        version = MicromeritVersion.objects.create(
-            micromerit=micromerit, revision_id=revision_id, content=micromerit_snapshot(micromerit)
+        # Two first issuances of a revision can meet (several app servers): the
+        # loser's insert waits for the winner's commit, hits the unique revision,
+        # and takes the winner's frozen copy (get_or_create retries the get).
+        version, _created = MicromeritVersion.objects.get_or_create(
+            revision_id=revision_id,
+            defaults={"micromerit": micromerit, "content": micromerit_snapshot(micromerit)},
         )
     return version
 
