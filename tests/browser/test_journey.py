@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from micromerits.models import Micromerit
 from permissions.models import Role
@@ -65,21 +67,36 @@ def representative(username: str, organisation, role: str):
         email=f"{username}@example.se",
     )
     representative_add(user=user, organisation=organisation, role=role)
+    # Enrolled earlier: an authenticator app holds this device's key.
+    TOTPDevice.objects.create(user=user, name="Autentiseringsapp", confirmed=True)
     return user
 
 
 # --- steps -----------------------------------------------------------------
 
 
+def totp_code(user) -> str:
+    """The code the person's authenticator app shows now (django-otp's TOTP on the device key)."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 def admin_logs_in(journey: Journey, page, user, shot: str) -> None:
-    """Password, then the second factor when the portal asks for it."""
+    """Password, then the TOTP code, as a representative with an enrolled authenticator app."""
     page.goto("/admin/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     journey.shots(page, f"{shot}-inloggning")
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_load_state()
+    code = page.get_by_role("textbox", name="Kod")
+    code.fill(totp_code(user))
+    journey.shots(page, f"{shot}-andra-faktor")
+    page.get_by_role("button", name="Verifiera").click()
+    page.wait_for_load_state()
     assert "/admin/login/" not in page.url, f"login of {user.username} failed at {page.url}"
+    assert code.count() == 0, "the second factor was refused"
     journey.shots(page, f"{shot}-inloggad")
 
 
