@@ -69,6 +69,19 @@ def part_labels(paths: list[str]) -> list[str]:
     return labels
 
 
+#: The short answer that leads each question's text.
+ANSWER_WORDS = {
+    "yes": gettext_lazy("Ja"),
+    "no": gettext_lazy("Nej"),
+    "pending": gettext_lazy("Väntar på bekräftelse"),
+    "unknown": gettext_lazy("Kan inte avgöras"),
+}
+
+
+def _worded(answer: dict) -> dict:
+    return {"answer": answer["answer"], "word": str(ANSWER_WORDS[answer["answer"]]), **answer}
+
+
 def _date(value) -> str:
     return date_format(value, "j F Y") if value else ""
 
@@ -80,7 +93,7 @@ def genuine_answer(credential, verdict: Verdict) -> dict:
         return {
             "answer": "yes",
             "text": _(
-                "Ja. Intyget är utfärdat av %(issuer)s och finns i mikromeritregistret, "
+                "Intyget är utfärdat av %(issuer)s och finns i mikromeritregistret, "
                 "bekräftat av en signerad kontrollpunkt."
             )
             % {"issuer": issuer},
@@ -107,9 +120,13 @@ def genuine_answer(credential, verdict: Verdict) -> dict:
     if verdict.status == Status.SIGNATURE_INVALID:
         return {
             "answer": "no",
-            "text": _("Nej. Portalens signatur på intyget är ogiltig."),
+            "text": _(
+                "Portalens signatur på det registrerade intyget är ogiltig, så det går inte att "
+                "lita på att %(issuer)s utfärdade det."
+            )
+            % {"issuer": issuer},
         }
-    return {"answer": "no", "text": _("Nej. Intyget finns inte i mikromeritregistret.")}
+    return {"answer": "no", "text": _("Intyget finns inte i mikromeritregistret.")}
 
 
 def intact_answer(verdict: Verdict) -> dict:
@@ -119,7 +136,7 @@ def intact_answer(verdict: Verdict) -> dict:
             "answer": "yes",
             "changed_parts": [],
             "text": _(
-                "Ja. Allt som visas nedan stämmer exakt med det som registrerades när "
+                "Allt som visas nedan stämmer exakt med det som registrerades när "
                 "intyget utfärdades."
             ),
         }
@@ -128,13 +145,13 @@ def intact_answer(verdict: Verdict) -> dict:
         return {
             "answer": "no",
             "changed_parts": labels,
-            "text": _("Nej. Det här stämmer inte längre med det som registrerades: %(parts)s.")
+            "text": _("Det här stämmer inte längre med det som registrerades: %(parts)s.")
             % {"parts": ", ".join(labels)},
         }
     return {
         "answer": "unknown",
         "changed_parts": [],
-        "text": _("Kan inte avgöras, eftersom intyget inte kunde bekräftas."),
+        "text": _("Eftersom intyget inte kunde bekräftas går det inte att säga."),
     }
 
 
@@ -197,8 +214,8 @@ def credential_answers(credential, verdict: Verdict) -> dict:
         "id": credential.public_id,
         "verification_url": verification_url(credential),
         "status": verdict.status,
-        "genuine": genuine_answer(credential, verdict),
-        "intact": intact_answer(verdict),
+        "genuine": _worded(genuine_answer(credential, verdict)),
+        "intact": _worded(intact_answer(verdict)),
         "best_before": best_before_answer(credential, verdict),
         "credential": credential_content(credential),
         "registry": {
