@@ -54,7 +54,7 @@ from permissions.selectors import organisations_of
 from . import crypto
 from .forms import RecipientListUploadForm, SingleIssueForm
 from .issuance import IssuanceRefused, credentials_issue
-from .models import Credential, IssuanceBatch, Micromerit, Organisation
+from .models import Credential, IssuanceBatch, IssuingRight, Micromerit, Organisation
 from .recipient_list import RecipientListCheck, check_recipient, check_recipient_list
 from .selectors import (
     credentials_issued_by,
@@ -74,10 +74,21 @@ LISTING_ROLES = (Role.ISSUER, Role.ADMIN)
 
 
 def may_see_issued(user) -> bool:
-    """Whether ``user`` may open the listing of issued credentials at all."""
+    """Whether ``user`` may open the listing of issued credentials at all.
+
+    Issuers and administrators of an organisation that holds or has held an
+    issuing right (a withdrawn right leaves what was issued to look at);
+    people of organisations that never could issue are outside the area.
+    """
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or user.representations.filter(role__in=LISTING_ROLES).exists()
+    return (
+        user.is_superuser
+        or IssuingRight.objects.filter(
+            organisation__representatives__user=user,
+            organisation__representatives__role__in=LISTING_ROLES,
+        ).exists()
+    )
 
 
 def issuing_micromerit_for(request, pk) -> tuple[Micromerit, QuerySet[Organisation]]:
@@ -638,23 +649,7 @@ class CredentialIndexView(generic.IndexView):
 class CredentialInspectView(generic.InspectView):
     """One credential, read-only, without the personnummer (name and birth date only)."""
 
-    fields = [
-        "title",
-        "recipient",
-        "birth_date",
-        "issuer",
-        "issued_by",
-        "issued_at",
-        "issued_on",
-        "assessment_date",
-        "identity_check",
-        "assessment",
-        "grade",
-        "best_before",
-        "comment",
-        "verification_url",
-        "public_id",
-    ]
+    #: What the view shows, in order: never the personnummer (the recipient is a name).
     labels = {
         "title": gettext_lazy("Mikromerit"),
         "recipient": gettext_lazy("Mottagare"),
@@ -680,7 +675,7 @@ class CredentialInspectView(generic.InspectView):
         )
 
     def get_fields(self):
-        return list(self.fields)
+        return list(self.labels)
 
     def get_field_label(self, field_name, field):
         return str(self.labels[field_name])
