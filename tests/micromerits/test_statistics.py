@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from bench.common import people_born_1890s
 from micromerits import services, statistics
 from micromerits.excel import IssuerRef, read_micromerit_workbook
 from micromerits.issuance import credentials_issue
+from micromerits.management.commands.statistics import sheet_name
 from micromerits.models import Credential
 from micromerits.recipient_list import RecipientRow
 from micromerits.statistics import (
@@ -26,6 +28,7 @@ from micromerits.statistics import (
     issuance_view,
 )
 from tests.conftest import workbook
+from tests.micromerits.test_commands import file_database, manage  # noqa: F401
 
 NUMBERS = people_born_1890s(400)
 
@@ -401,3 +404,86 @@ def test_the_dashboard_panel_shows_a_chart_and_a_table(issued, people, admin_log
     assert 'id="issuance-statistics' in body or "Utfärdade mikromeriter" in body
     assert f'<th scope="row">{date.today():%Y-%m}</th>' in body
     assert "<caption>" in body
+
+
+# --- manage.py statistics -------------------------------------------------------
+
+
+def run_statistics(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("statistics", *args, stdout=out, stderr=err)
+    except SystemExit as exit:
+        return exit.code, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_the_command_writes_a_sheet_per_view_each_ending_with_totalt(
+    issued, organisations, tmp_path
+):
+    path = tmp_path / "statistik.xlsx"
+    status, out, _ = run_statistics("802000-1239", "--out", str(path))
+    assert status == 0
+    assert str(path) in out
+    book = load_workbook(path)
+    assert len(book.sheetnames) == len(Perspective.values) * len(Dimension.values)
+    views = {sheet_name(v): v for v in statistics.all_views(organisations=[organisations["owner"]])}
+    for sheet in book.worksheets:
+        last = [cell.value for cell in sheet[sheet.max_row]]
+        body = [
+            row[1]
+            for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row - 1, values_only=True)
+        ]
+        assert last == ["Totalt", views[sheet.title].total.credentials], sheet.title
+        if SUPPRESSED not in body:
+            assert sum(body) == last[1], sheet.title
+    owner_totals = {s.title: s[s.max_row][1].value for s in book.worksheets}
+    assert owner_totals["Skapare per månad"] == 9  # every credential of its mikromeriter
+    assert owner_totals["Utfärdare per månad"] == 0  # it issued nothing
+    by_issuer = [list(r) for r in book["Skapare per utfärdare"].iter_rows(values_only=True)]
+    assert by_issuer == [
+        ["Per utfärdande organisation", "Antal utfärdade"],
+        ["Norrbyggs Måleri AB", 6],
+        ["Yrkesvalidering Mitt AB", "< 5"],
+        ["Totalt", 9],
+    ]
+
+
+def test_the_command_gives_the_same_figures_as_the_report(
+    issued, organisations, people, admin_login, tmp_path
+):
+    path = tmp_path / "issuer.xlsx"
+    assert run_statistics("5599001111", "--out", str(path))[0] == 0
+    sheet = [
+        list(r) for r in load_workbook(path)["Utfärdare per mikromerit"].iter_rows(values_only=True)
+    ]
+    client = admin_login(people["issuer"])
+    response = client.get(
+        reverse("statistics:micromerit"),
+        # This person acts for both issuers: the report is narrowed to one, as the command is.
+        {"perspective": "issuer", "organisation": organisations["issuer"].pk, "export": "xlsx"},
+    )
+    report = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [list(r) for r in report.iter_rows(values_only=True)] == sheet
+    assert sheet[-1] == ["Totalt", 13]
+
+
+@pytest.mark.parametrize(
+    "orgnr, message",
+    [("802000-1238", "Ogiltigt organisationsnummer"), ("556677-8899", "Ingen organisation")],
+)
+def test_the_command_refuses_an_invalid_or_unknown_orgnr(orgnr, message, db, tmp_path):
+    path = tmp_path / "x.xlsx"
+    status, _, err = run_statistics(orgnr, "--out", str(path))
+    assert status == 1
+    assert message in err
+    assert not path.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("file_database")
+def test_the_command_as_a_process_exits_1_for_bad_input_and_2_for_wrong_usage(tmp_path):
+    unknown = manage("statistics", "556677-8899", "--out", str(tmp_path / "x.xlsx"))
+    assert unknown.returncode == 1
+    assert "Ingen organisation" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert manage("statistics", "802000-1239").returncode == 2
