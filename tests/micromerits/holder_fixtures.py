@@ -11,7 +11,14 @@ from tests.micromerits.holder_helpers import LARS, SOFIA, issue_to, row
 
 
 @pytest.fixture
-def credential(published_micromerit, organisations, people):
+def media_root(settings, tmp_path):
+    """Certificates cached during a test go to a throw-away folder, not the repository's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def credential(media_root, published_micromerit, organisations, people):
     """Fasadmålning issued to Sofia Åkesson by the delegated issuer."""
     [issued] = issue_to(
         published_micromerit,
