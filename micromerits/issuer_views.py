@@ -12,23 +12,20 @@ input, call them and render the answer.
 Access helpers come first. Everyone outside the area (no issuing role, or an
 object of another organisation, or a forged id) gets Wagtail's refusal
 (``PermissionDenied``: a redirect with "permission denied") or a 404, never
-a 200. An uploaded list waits for confirmation on disk under ``VAR_DIR``,
-encrypted with the recipients' key and bound to the uploading user; the
-browser only holds an unguessable token for it.
+a 200. An uploaded list waits for confirmation in the database
+(``PendingRecipientList``), encrypted with the recipients' keys and bound to
+the uploading user; the browser only holds an unguessable token for it.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date, datetime, timedelta
 
 from cryptography.fernet import InvalidToken
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -54,7 +51,14 @@ from permissions.selectors import organisations_of
 from . import crypto
 from .forms import RecipientListUploadForm, SingleIssueForm
 from .issuance import IssuanceRefused, credentials_issue
-from .models import Credential, IssuanceBatch, IssuingRight, Micromerit, Organisation
+from .models import (
+    Credential,
+    IssuanceBatch,
+    IssuingRight,
+    Micromerit,
+    Organisation,
+    PendingRecipientList,
+)
 from .recipient_list import RecipientListCheck, check_recipient, check_recipient_list
 from .selectors import (
     credentials_issued_by,
@@ -254,88 +258,73 @@ PENDING_TTL_SECONDS = 60 * 60
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
 @dataclass
 class PendingUpload:
-    """An uploaded recipient list waiting for its issuer to confirm it.
+    """An uploaded recipient list waiting for its issuer to confirm it, decrypted for use.
 
-    Stored as one Fernet token (the recipients' encryption key, so personal
-    data is encrypted at rest here too, and the token's authenticated
-    timestamp enforces the time limit) in ``<VAR_DIR>/pending-uploads/``.
-    Not in the session: lists of thousands of people do not belong in a cookie
-    or session row, and the file must be gone after confirmation.
+    Stored as a ``PendingRecipientList`` row (see there why in the database,
+    encrypted, and with only a hash of the token); the browser holds the token.
     """
 
     token: str
-    user_id: int
-    micromerit_id: int
-    organisation_id: int
-    filename: str
-    identity_check: str
-    assessment: str
+    row: PendingRecipientList
     content: bytes
 
-    @staticmethod
-    def directory() -> Path:
-        return Path(settings.VAR_DIR) / "pending-uploads"
+    @property
+    def filename(self) -> str:
+        return self.row.filename
+
+    @property
+    def organisation_id(self) -> int:
+        return self.row.organisation_id
+
+    @property
+    def identity_check(self) -> str:
+        return self.row.identity_check
+
+    @property
+    def assessment(self) -> str:
+        return self.row.assessment
 
     @classmethod
-    def create(cls, **fields) -> PendingUpload:
-        pending = cls(token=secrets.token_urlsafe(32), **fields)
-        directory = cls.directory()
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        cls._remove_expired(directory)
-        payload = json.dumps(
-            {
-                "user": pending.user_id,
-                "micromerit": pending.micromerit_id,
-                "organisation": pending.organisation_id,
-                "filename": pending.filename,
-                "identity_check": pending.identity_check,
-                "assessment": pending.assessment,
-                "content": pending.content.hex(),
-            }
+    def create(cls, *, content: bytes, **fields) -> PendingUpload:
+        # Lists nobody confirmed are swept here rather than by a scheduled job.
+        PendingRecipientList.objects.filter(
+            created_at__lt=timezone.now() - timedelta(seconds=PENDING_TTL_SECONDS)
+        ).delete()
+        token = secrets.token_urlsafe(32)
+        row = PendingRecipientList.objects.create(
+            token_hash=_token_hash(token),
+            content=crypto.keyring().fernet.encrypt(content).decode("ascii"),
+            **fields,
         )
-        token = crypto.keyring().fernet.encrypt(payload.encode("utf-8"))
-        (directory / pending.token).write_bytes(token)
-        return pending
+        return cls(token=token, row=row, content=content)
 
     @classmethod
     def load(cls, token: str, *, user, micromerit: Micromerit) -> PendingUpload | None:
         """The pending list ``token`` of ``user`` for ``micromerit``; None if gone or not theirs."""
         if not _TOKEN.fullmatch(token):
             return None
-        file = cls.directory() / token
+        row = PendingRecipientList.objects.filter(
+            token_hash=_token_hash(token), user=user, micromerit=micromerit
+        ).first()
+        if row is None:
+            return None
         try:
-            data = json.loads(
-                crypto.keyring().fernet.decrypt(file.read_bytes(), ttl=PENDING_TTL_SECONDS)
+            content = crypto.keyring().fernet.decrypt(
+                row.content.encode("ascii"), ttl=PENDING_TTL_SECONDS
             )
-        except (OSError, InvalidToken, ValueError):
+        except InvalidToken:
+            row.delete()
             return None
-        if data["user"] != user.pk or data["micromerit"] != micromerit.pk:
-            return None
-        return cls(
-            token=token,
-            user_id=data["user"],
-            micromerit_id=data["micromerit"],
-            organisation_id=data["organisation"],
-            filename=data["filename"],
-            identity_check=data["identity_check"],
-            assessment=data["assessment"],
-            content=bytes.fromhex(data["content"]),
-        )
+        return cls(token=token, row=row, content=content)
 
     def discard(self) -> None:
-        (self.directory() / self.token).unlink(missing_ok=True)
-
-    @staticmethod
-    def _remove_expired(directory: Path) -> None:
-        limit = time.time() - PENDING_TTL_SECONDS
-        for file in directory.iterdir():
-            try:
-                if file.stat().st_mtime < limit:
-                    file.unlink(missing_ok=True)
-            except OSError:
-                continue
+        PendingRecipientList.objects.filter(pk=self.row.pk).delete()
 
 
 class IssueUploadView(IssuingViewMixin, FormView):
@@ -348,10 +337,10 @@ class IssueUploadView(IssuingViewMixin, FormView):
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         pending = PendingUpload.create(
-            user_id=self.request.user.pk,
-            micromerit_id=self.micromerit.pk,
-            organisation_id=form.chosen_organisation().pk,
-            filename=upload.name,
+            user=self.request.user,
+            micromerit=self.micromerit,
+            organisation=form.chosen_organisation(),
+            filename=upload.name[:255],
             identity_check=form.cleaned_data["identity_check"],
             assessment=form.cleaned_data["assessment"],
             content=upload.read(),

@@ -612,3 +612,34 @@ class HiddenCredential(models.Model):
 
     def __str__(self) -> str:
         return f"<HiddenCredential {self.credential_id}>"
+
+
+class PendingRecipientList(models.Model):
+    """An uploaded recipient list waiting for its issuer to confirm the preview (issuer area).
+
+    Nothing is issued from it until the issuer confirms; then it is read and
+    checked again, issued all or nothing, and the row deleted (also when the
+    issuer discards it). Kept in the database, not in the session or a local
+    file, so that the preview and the confirmation may be served by different
+    app servers. The file holds personal data, so ``content`` is a Fernet token
+    of its bytes under the recipients' keys, and its authenticated timestamp
+    bounds how long it may wait. The URL carries a random token of which only
+    the SHA-256 is stored.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    micromerit = models.ForeignKey(Micromerit, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    identity_check = models.TextField()
+    assessment = models.TextField()
+    content = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mottagarlista som väntar på bekräftelse")
+        verbose_name_plural = _("mottagarlistor som väntar på bekräftelse")
+
+    def __str__(self) -> str:
+        return self.filename
