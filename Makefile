@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The BankID simulator beside `make demo` (manage.py bankid_simulator).
+BANKID_PORT ?= 8001
 
 .PHONY: setup demo test test-browser system-packages lint migrate worker serve clean
 
@@ -30,9 +32,11 @@ demo: migrate
 	@echo ""
 	@echo "The portal runs at http://$(HOST):$(PORT)/ — the admin at http://$(HOST):$(PORT)/admin/ (Ctrl-C stops it)."
 	@echo "A task worker (e-mail, checkpoints) runs beside it; e-mails are printed here."
+	@echo "Recipients log in at http://$(HOST):$(PORT)/logga-in/ through the BankID simulator at http://127.0.0.1:$(BANKID_PORT)/ (play the BankID app there: pick a test person)."
 	$(BIN)/python manage.py db_worker --interval 2 --no-startup-delay & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	  $(BIN)/python manage.py bankid_simulator --port $(BANKID_PORT) & bankid=$$!; \
+	  trap 'kill $$worker $$bankid 2>/dev/null' EXIT INT TERM; \
+	  PORTAL_BANKID_SIMULATOR_URL=http://127.0.0.1:$(BANKID_PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## worker: the background task worker alone (e-mail, anchoring)
 worker: migrate
