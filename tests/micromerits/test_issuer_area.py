@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from datetime import timedelta
 
 import openpyxl
@@ -24,7 +25,7 @@ from bench.common import people_born_1890s
 from micromerits import crypto, services
 from micromerits.issuance import add_months
 from micromerits.issuer_views import LOG_EXPORT, PendingUpload
-from micromerits.models import Credential, IssuanceBatch, Recipient
+from micromerits.models import Credential, IssuanceBatch, PendingRecipientList, Recipient
 from permissions.models import Role
 
 #: From Skatteverket's published test numbers (shared/data/testpersonnummer.csv).
@@ -48,14 +49,6 @@ FIELDS_COMPARED = (
     "best_before",
     "comment",
 )
-
-
-@pytest.fixture(autouse=True)
-def pending_dir(settings, tmp_path):
-    """Uploaded lists wait in a directory of this test's own (the keys stay where they are)."""
-    crypto.keyring()
-    settings.VAR_DIR = tmp_path
-    return tmp_path / "pending-uploads"
 
 
 @pytest.fixture
@@ -359,7 +352,7 @@ def test_a_right_withdrawn_between_preview_and_confirm_issues_nothing(
 
 
 def test_a_list_with_one_bad_row_issues_nothing_and_the_preview_names_row_and_column(
-    published_micromerit, people, admin_login, pending_dir
+    published_micromerit, people, admin_login
 ):
     client = admin_login(people["issuer"])
     rows = [
@@ -371,11 +364,11 @@ def test_a_list_with_one_bad_row_issues_nothing_and_the_preview_names_row_and_co
     assert response.status_code == 302
     preview_url = response.url
     assert "/upload/" in preview_url
-    # Nothing is saved before confirmation: only the encrypted file waits.
+    # Nothing is saved before confirmation: only the encrypted file waits, under a hashed token.
     assert not Credential.objects.exists() and not Recipient.objects.exists()
-    [waiting] = list(pending_dir.iterdir())
-    raw = waiting.read_bytes()
-    assert b"Lars" not in raw and b"8900108" not in raw and b"example.se" not in raw
+    [waiting] = PendingRecipientList.objects.all()
+    assert "Lars" not in waiting.content and "8900108" not in waiting.content
+    assert preview_url.rstrip("/").rsplit("/", 1)[1] not in waiting.token_hash
 
     response = client.get(preview_url)
     assert response.status_code == 200
@@ -425,7 +418,7 @@ def test_a_file_that_is_not_a_list_is_explained_and_issues_nothing(
 
 
 def test_a_good_list_of_two_thousand_people_issues_in_one_go(
-    published_micromerit, people, admin_login, pending_dir
+    published_micromerit, people, admin_login
 ):
     client = admin_login(people["issuer"])
     numbers = people_born_1890s(2000)
@@ -445,7 +438,7 @@ def test_a_good_list_of_two_thousand_people_issues_in_one_go(
     assert batch.source == "upload" and batch.size == 2000 and batch.filename == "mottagare.xlsx"
     assert Recipient.objects.count() == 2000
     # The waiting file is gone once the list is issued; confirming again issues nothing more.
-    assert list(pending_dir.iterdir()) == []
+    assert not PendingRecipientList.objects.exists()
     again = client.post(response.url, {"confirm": "1"})
     assert again.status_code == 302
     assert Credential.objects.count() == 2000
@@ -481,18 +474,34 @@ def test_another_person_cannot_see_or_confirm_someone_elses_upload(
     assert other.get(preview_url.replace("/upload/", "/upload/../")).status_code in (302, 404)
 
 
-def test_an_expired_or_discarded_upload_is_gone(
-    published_micromerit, people, admin_login, pending_dir
-):
+def test_an_expired_or_discarded_upload_is_gone(published_micromerit, people, admin_login):
     client = admin_login(people["issuer"])
     content = workbook([["Sofia", "Ek", SOFIA, "sofia.ek@example.se", assessed(), "Godkänd"]])
     preview_url = upload(client, published_micromerit, content).url
     assert client.post(preview_url, {"discard": "1"}).status_code == 302
-    assert list(pending_dir.iterdir()) == []
+    assert not PendingRecipientList.objects.exists()
     assert client.post(preview_url, {"confirm": "1"}).status_code == 302
     assert not Credential.objects.exists()
     token = preview_url.rstrip("/").rsplit("/", 1)[1]
     assert PendingUpload.load(token, user=people["issuer"], micromerit=published_micromerit) is None
+
+
+def test_an_upload_older_than_an_hour_cannot_be_confirmed(
+    published_micromerit, people, admin_login
+):
+    client = admin_login(people["issuer"])
+    content = workbook([["Sofia", "Ek", SOFIA, "sofia.ek@example.se", assessed(), "Godkänd"]])
+    preview_url = upload(client, published_micromerit, content).url
+    waiting = PendingRecipientList.objects.get()
+    two_hours_ago = int(time.time()) - 2 * 60 * 60
+    waiting.content = crypto.keyring().fernet.encrypt_at_time(content, two_hours_ago).decode()
+    waiting.save()
+
+    response = client.post(preview_url, {"confirm": "1"})
+    assert response.status_code == 302
+    assert response.url == issue_url("upload", published_micromerit)
+    assert not Credential.objects.exists()
+    assert not PendingRecipientList.objects.exists()
 
 
 # --- the listing of what was issued ------------------------------------------------------
