@@ -357,28 +357,25 @@ def _months_back(today: date, months: int) -> date:
 
 
 def micromerits_in_scope(organisations) -> QuerySet[Micromerit]:
-    """Mikromeriter a viewer can filter on: those they own and those they may issue or issued."""
+    """Mikromeriter a viewer can filter on: those they own and those they may or could issue.
+
+    Issuing-right rows are never deleted and issuing needs one, so the rights
+    (active or withdrawn) cover everything ever issued without reading credentials.
+    """
     ids = _ids(organisations)
     return (
-        Micromerit.objects.filter(
-            Q(owner__in=ids)
-            | Q(issuing_rights__organisation__in=ids)
-            | Q(credentials__issuer__in=ids)
-        )
+        Micromerit.objects.filter(Q(owner__in=ids) | Q(issuing_rights__organisation__in=ids))
         .distinct()
         .order_by("title")
     )
 
 
 def issuers_in_scope(organisations) -> QuerySet[Organisation]:
-    """Issuing organisations a viewer can filter on: themselves and issuers of what they own."""
+    """Issuing organisations a viewer can filter on: themselves and every holder, now or
+    before, of an issuing right for a mikromerit they own."""
     ids = _ids(organisations)
     return (
-        Organisation.objects.filter(
-            Q(pk__in=ids)
-            | Q(issuing_rights__micromerit__owner__in=ids)
-            | Q(issued_credentials__micromerit__owner__in=ids)
-        )
+        Organisation.objects.filter(Q(pk__in=ids) | Q(issuing_rights__micromerit__owner__in=ids))
         .distinct()
         .order_by("name")
     )
