@@ -8,7 +8,9 @@ representative.
 
 from __future__ import annotations
 
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -84,3 +86,8 @@ def add_issuance_panel(request, panels):
     organisations = organisations_of(request.user)
     if request.user.is_superuser or organisations.exists():
         panels.append(IssuanceDashboardPanel(organisations))
+
+
+@hooks.register("insert_global_admin_css")
+def statistics_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/admin-statistics.css"))

@@ -45,7 +45,7 @@ DIMENSION_SLUGS = {
 CHART_STYLE = Style(
     background="transparent",
     plot_background="transparent",
-    colors=("#007d7e",),
+    colors=("#00558c", "#c76b00"),
     font_family="system-ui, sans-serif",
 )
 
