@@ -245,6 +245,43 @@ def test_changed_grade_and_learning_outcomes_are_each_named(client, checkpointed
     assert data["intact"]["changed_parts"] == ["betyget", "läranderesultaten"]
 
 
+def test_a_credential_moved_to_another_person_names_the_holder_as_changed(
+    client, checkpointed, published_micromerit, organisations, people
+):
+    [lars] = issue(
+        published_micromerit,
+        organisations["issuer"],
+        people["issuer"],
+        [person(number=LARS, first="Lars", last="Berg", email="lars@example.se")],
+    )
+    registry.checkpoint_make()
+    raw_sql(
+        "UPDATE micromerits_credential SET recipient_id = %s WHERE id = %s",
+        [lars.recipient_id, checkpointed.pk],
+    )
+
+    response = client.get(page_url(checkpointed))
+    holder_check = client.post(page_url(checkpointed), {"personnummer": SOFIA})
+
+    text = visible_text(response)
+    assert "verdict--data_changed" in response.content.decode()
+    assert "stämmer inte längre med det som registrerades: innehavaren" in text
+    # The check still answers for the person the registry recorded at issuing.
+    assert "Stämmer. Personnumret stämmer med intygets innehavare." in visible_text(holder_check)
+
+
+def test_a_credential_missing_from_the_registry_is_not_genuine(client, checkpointed):
+    raw_sql("DELETE FROM public_verify_registryleaf WHERE credential_id = %s", [checkpointed.pk])
+
+    response = client.get(page_url(checkpointed))
+    data = client.get(f"{page_url(checkpointed)}json/").json()
+
+    assert response.status_code == 200
+    assert "Äkta? Nej. Intyget finns inte i mikromeritregistret." in visible_text(response)
+    assert data["status"] == "not_registered"
+    assert data["registry"] == {"leaf_index": None, "checkpoint": None}
+
+
 def test_a_tampered_stored_signature_makes_the_signature_invalid(client, checkpointed):
     leaf = RegistryLeaf.objects.get(credential=checkpointed)
     forged = ("00" if not leaf.signature.startswith("00") else "11") + leaf.signature[2:]
