@@ -11,6 +11,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from cms.env import env_int, env_str
+from cms.logging import portal_logging
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -287,3 +288,6 @@ if PORTAL_ANCHOR_BACKEND == "bitcoin" and not PORTAL_BITCOIN_RPC_URL:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("PORTAL_BITCOIN_RPC_URL is required with the bitcoin backend.")
+
+#: Every handler masks personnummer (``cms.logging``); PORTAL_LOG_LEVEL sets the portal's own loggers.
+LOGGING = portal_logging(env_str("PORTAL_LOG_LEVEL", "INFO"))
