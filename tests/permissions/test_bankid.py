@@ -580,7 +580,23 @@ def test_the_simulator_refuses_to_run_beside_a_real_bankid(settings, capsys):
     assert "refuses to run" in capsys.readouterr().err
 
 
-def production_environment(**extra) -> dict:
+def production_environment(folder: Path, **extra) -> dict:
+    """A complete production environment (cms/settings/production.py checks every value)."""
+    import base64
+
+    from bankid.certutils import resolve_cert_path
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signing_key = folder / "signing-key.pem"
+    signing_key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     env = {
         key: value
         for key, value in os.environ.items()
@@ -588,25 +604,34 @@ def production_environment(**extra) -> dict:
     }
     env.update(
         DJANGO_SETTINGS_MODULE="cms.settings.production",
-        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_SECRET_KEY=base64.urlsafe_b64encode(os.urandom(48)).decode(),
         DJANGO_ALLOWED_HOSTS="portal.example",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://portal.example",
+        DATABASE_URL="postgres://portal@127.0.0.1:5432/portal",  # never connected to here
         PORTAL_BASE_URL="https://portal.example",
+        PORTAL_STATIC_ROOT=str(folder / "static"),
+        PORTAL_MEDIA_ROOT=str(folder / "media"),
+        PORTAL_VAR_DIR=str(folder / "var"),
         EMAIL_HOST="localhost",
         DEFAULT_FROM_EMAIL="noreply@portal.example",
         PORTAL_LOG_ORIGIN="portal.example/registry",
-        PORTAL_BANKID_CERT_FILE="/nonexistent/rp.pem",
-        PORTAL_BANKID_KEY_FILE="/nonexistent/rp.key",
-        PORTAL_BANKID_CA_FILE="/nonexistent/ca.pem",
+        PORTAL_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        PORTAL_BLIND_INDEX_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        PORTAL_SIGNING_KEY_FILE=str(signing_key),
+        # BankID's public test RP certificate and CA, shipped with pybankid.
+        PORTAL_BANKID_CERT_FILE=str(resolve_cert_path("FPTestcert5_20240610_cert.pem")),
+        PORTAL_BANKID_KEY_FILE=str(resolve_cert_path("FPTestcert5_20240610_key.pem")),
+        PORTAL_BANKID_CA_FILE=str(resolve_cert_path("appapi2.test.bankid.com.pem")),
     )
     env.update(extra)
     return env
 
 
-def test_the_simulator_refuses_production_settings():
+def test_the_simulator_refuses_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "bankid_simulator", "--port", str(closed_port())],
         cwd=REPO_DIR,
-        env=production_environment(PORTAL_BANKID_ENVIRONMENT="test"),
+        env=production_environment(tmp_path, PORTAL_BANKID_ENVIRONMENT="test"),
         capture_output=True,
         text=True,
         timeout=120,
@@ -615,11 +640,11 @@ def test_the_simulator_refuses_production_settings():
     assert "refuses to run with production settings" in result.stderr
 
 
-def test_production_settings_refuse_the_simulator_environment():
+def test_production_settings_refuse_the_simulator_environment(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=REPO_DIR,
-        env=production_environment(PORTAL_BANKID_ENVIRONMENT="simulator"),
+        env=production_environment(tmp_path, PORTAL_BANKID_ENVIRONMENT="simulator"),
         capture_output=True,
         text=True,
         timeout=120,

@@ -36,6 +36,8 @@ def simulator_refusal() -> str | None:
 
 class Command(PortalCommand):
     help = "Run the BankID simulator (RP API v6 and a page playing the BankID app)."
+    # The simulator needs neither the database nor the portal's checks.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         default_port = urlsplit(settings.PORTAL_BANKID_SIMULATOR_URL).port or 8001
