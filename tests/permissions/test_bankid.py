@@ -252,6 +252,15 @@ def test_after_pressing_open_bankid_on_this_device_the_page_says_it_is_starting_
 
 
 @pytest.mark.django_db
+def test_the_messages_follow_the_visitors_language(client, simulator):
+    start_login(client)
+    english = client.post(STATUS, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english == {"status": "pending", "message": "Start your BankID app."}
+    swedish = client.post(STATUS, HTTP_ACCEPT_LANGUAGE="sv").json()
+    assert swedish == {"status": "pending", "message": "Starta BankID-appen."}
+
+
+@pytest.mark.django_db
 def test_a_visitor_to_a_holder_page_is_sent_to_the_login_and_a_logged_in_one_past_it(
     client, simulator, app
 ):
