@@ -112,8 +112,7 @@ def genuine_answer(credential, verdict: Verdict) -> dict:
         return {
             "answer": "no",
             "text": _(
-                "Kan inte bekräftas: uppgifterna som visas här stämmer inte med det som "
-                "%(issuer)s registrerade."
+                "Uppgifterna som visas här är inte de som %(issuer)s utfärdade och registrerade."
             )
             % {"issuer": issuer},
         }
