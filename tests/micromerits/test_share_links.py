@@ -192,3 +192,14 @@ def test_the_shared_pdf_is_the_certificate(client, credential):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_the_shared_pages_speak_english_when_asked(client, credential):
+    link, token = sharing.share_link_create(credential=credential, holder=credential.recipient)
+
+    shown = client.get(shared_path(token), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    sharing.share_link_withdraw(share_link=link, holder=credential.recipient)
+    gone = client.get(shared_path(token), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Sofia Åkesson has shared with you" in shown
+    assert "The holder has withdrawn this share link." in gone
