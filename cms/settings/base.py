@@ -228,6 +228,8 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "permissions/otp/lockout.html"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+#: The client address as the holder check and BankID see it (honours PORTAL_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "public_verify.holder_check.client_address"
 
 #: Public pages: nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
