@@ -17,7 +17,7 @@ import io
 import logging
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -66,7 +66,7 @@ class Order:
     started_at: float
 
     def as_session(self) -> dict:
-        return dict(self.__dict__)
+        return asdict(self)
 
     @classmethod
     def from_session(cls, data: dict) -> Order:

@@ -405,7 +405,7 @@ class BankIDSimulator:
         return (
             "<h1>BankID-simulator</h1><p>Här spelar du BankID-appen. Öppna en väntande "
             "inloggning (som att skanna QR-koden) och välj vem du är.</p>"
-            f'<meta http-equiv="refresh" content="2">{listing}'
+            f'{listing}<p><a href="/">Uppdatera listan</a></p>'
             '<h2>Skanna QR-kod</h2><form method="post" action="/app/scan">'
             '<label>QR-kodens innehåll <input name="qr" size="60"></label> '
             "<button>Skanna</button></form>"
@@ -450,7 +450,12 @@ def _page(start_response, status: int, content: str):
     body = (
         '<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>BankID-simulator</title></head><body>"
+        "<title>BankID-simulator</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}"
+        ".banner{background:#fff4d6;padding:.5rem .75rem;border-radius:4px}"
+        "button{padding:.4rem .9rem;margin:.25rem .25rem .25rem 0}li{margin:.3rem 0}"
+        "</style></head><body>"
+        '<p class="banner">Simulator för utveckling och test – inte BankID.</p>'
         f'{content}<p><a href="/">Till simulatorns startsida</a></p></body></html>'
     ).encode()
     start_response(
