@@ -14,7 +14,7 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -27,6 +27,9 @@ from .answers import credential_answers, credential_content
 from .forms import FindCredentialForm, HolderCheckForm
 from .holder_check import HolderCheckResult, client_address, client_key, holder_check
 from .verification import verify
+
+#: Methods the credential routes answer; anything else gets 405.
+ALLOWED_METHODS = ["GET", "HEAD", "POST"]
 
 #: What a credential's public id looks like (``secrets.token_urlsafe``); anything else is a 404.
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -146,6 +149,8 @@ def public_id_from_text(text: str) -> str | None:
 
 def credential_page(request, page, public_id: str):
     """``/verifiera/<id>/``: the answers in HTML; POST runs the holder check."""
+    if request.method not in ALLOWED_METHODS:
+        return HttpResponseNotAllowed(ALLOWED_METHODS)
     credential = credential_for_public_id(public_id)
     if credential is None:
         return not_found(request, page)
@@ -170,6 +175,8 @@ def credential_json(request, page, public_id: str):
     A POST needs Django's CSRF token like the page's form: GET this URL first
     (it sets the ``csrftoken`` cookie) and send the token in ``X-CSRFToken``.
     """
+    if request.method not in ALLOWED_METHODS:
+        return HttpResponseNotAllowed(ALLOWED_METHODS)
     credential = credential_for_public_id(public_id)
     if credential is None:
         return _no_store(

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from wagtail.models import Page
 
 from cms.models import HomePage
@@ -22,7 +23,7 @@ from public_verify import merkle, registry
 from public_verify.document import canonical_bytes, document_digest
 from public_verify.models import RegistryLeaf, RegistryNode, VerificationPage
 from public_verify.signing import signer
-from public_verify.verification import current_document
+from public_verify.verification import current_document, verify
 from tests.micromerits.test_issuance import LARS, SOFIA, issue, person
 
 #: Every way Sofia's personnummer (Skatteverket test number) can be written, and its parts.
@@ -443,3 +444,24 @@ def test_the_public_pages_have_no_inline_scripts_or_styles(client, checkpointed)
         assert "style=" not in body
         assert "<style" not in body
         assert not re.search(r"\son[a-z]+=", body)
+
+
+def test_other_methods_than_get_and_post_are_not_allowed(client, checkpointed):
+    assert client.put(page_url(checkpointed)).status_code == 405
+    assert client.delete(f"{page_url(checkpointed)}json/").status_code == 405
+
+
+# The include other pages use (the holder's share page)
+
+
+def test_the_verdict_include_needs_only_a_verdict_and_a_credential(checkpointed):
+    rendered = render_to_string(
+        "public_verify/includes/verdict.html",
+        {"verdict": verify(checkpointed), "credential": checkpointed},
+    )
+
+    text = " ".join(re.sub(r"<[^>]+>", " ", rendered).split())
+    assert "verdict--genuine" in rendered
+    assert "Äkta? Ja. Intyget är utfärdat av Norrbyggs Måleri AB" in text
+    assert "Oförändrad och fullständig? Ja." in text
+    assert "Bäst före" in text
