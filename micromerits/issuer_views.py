@@ -33,6 +33,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
@@ -167,6 +168,9 @@ class IssueIndexView(WagtailAdminTemplateMixin, TemplateView):
         if not self.micromerits:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -692,8 +696,12 @@ class CredentialInspectView(generic.InspectView):
             return _("%(date)s (passerat)") % {"date": self.object.best_before.isoformat()}
         return self.object.best_before.isoformat()
 
+    def get_comment_display_value(self):
+        return self.object.comment or "—"
+
     def get_verification_url_display_value(self):
-        return verification_url(self.object)
+        url = verification_url(self.object)
+        return format_html('<a href="{}">{}</a>', url, url)
 
 
 class CredentialViewSet(ModelViewSet):
