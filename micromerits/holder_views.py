@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -53,15 +54,12 @@ def shared_url(token: str) -> str:
 
 
 def private(response):
-    """A holder page: personal, never stored by a browser or proxy cache."""
+    """A holder page: personal, never stored by a browser or proxy cache (no-store, private)."""
     add_never_cache_headers(response)
-    response.headers["Cache-Control"] += ", private"
     return response
 
 
 def download_name(credential: Credential, suffix: str) -> str:
-    from django.utils.text import slugify
-
     return f"mikromerit-{slugify(credential.title)[:40] or 'intyg'}.{suffix}"
 
 

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 BEST_BEFORE_WARNING_DAYS = 90
 #: Random bytes in a share-link token (32 bytes = 256 bits; the brief asks at least 128).
 SHARE_TOKEN_BYTES = 32
-#: The longest a share link may be made to last, so a typo cannot make it eternal-ish by accident.
+#: The furthest ahead a share link's end date may lie (a mistyped year is refused, not kept).
 SHARE_LINK_MAX_DAYS = 5 * 366
 
 
