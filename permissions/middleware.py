@@ -44,6 +44,9 @@ class SecondFactorRequiredMiddleware:
                 "wagtailadmin_login",
                 "wagtailadmin_logout",
                 "wagtailadmin_javascript_catalog",
+                # The icon sprite, fetched by the admin's JS on every page (the
+                # verify page too): redirected, the page would be inserted twice.
+                "wagtailadmin_sprite",
                 "permissions_otp:verify",
                 "permissions_otp:enrol",
             )
