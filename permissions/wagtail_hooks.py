@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import otp, otp_views
+from . import audit, otp, otp_views
+
+audit.connect()
 
 otp_urlpatterns = [
     path("", otp_views.verify, name="verify"),
