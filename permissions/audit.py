@@ -27,7 +27,11 @@ def acting_organisation_data(organisation) -> dict:
 def add_acting_organisation(sender, instance: ModelLogEntry, **kwargs) -> None:
     from micromerits.models import Micromerit
 
-    if instance.pk is not None or instance.content_type.model_class() is not Micromerit:
+    # Only Wagtail's own actions: the portal's actions name their organisation
+    # themselves (an issuer acting on a mikromerit is not its owner).
+    if instance.pk is not None or not instance.action.startswith("wagtail."):
+        return
+    if instance.content_type.model_class() is not Micromerit:
         return
     data = instance.data if isinstance(instance.data, dict) else {}
     if "acting_organisation" in data:
