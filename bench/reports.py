@@ -11,7 +11,8 @@ several runs and the query count of each. Target (issue 7): each under a second.
 
     .venv/bin/python bench/reports.py [--credentials 100000]
 
-Uses a fresh SQLite file unless DATABASE_URL is set.
+Uses a fresh SQLite file unless DATABASE_URL is set; on a database that already
+holds enough credentials (a second run on the same DATABASE_URL) it only measures.
 """
 
 from __future__ import annotations
@@ -114,7 +115,6 @@ def populate(total: int) -> None:
             Credential.objects.bulk_create(rows)
             rows = []
     Credential.objects.bulk_create(rows)
-    assert Credential.objects.count() == total
     assert Micromerit.objects.filter(live=True).count() >= 1
 
 
@@ -165,7 +165,9 @@ def main() -> None:
 
     call_command("load_demo", stdout=io.StringIO())
     start = time.perf_counter()
-    populate(args.credentials)
+    # Run again on the same DATABASE_URL, it measures without inserting anew.
+    if Credential.objects.count() < args.credentials:
+        populate(args.credentials)
     print(f"database: {connection.vendor}")
     print(
         f"credentials: {Credential.objects.count()} (inserted in {time.perf_counter() - start:.1f} s)"

@@ -148,3 +148,17 @@ def catalogue_search(query: CatalogueQuery) -> list[Micromerit]:
 def published_micromerit(pk: int) -> Micromerit | None:
     """The published mikromerit ``pk`` with what its page shows, or None (unknown or unpublished)."""
     return published_micromerits().filter(pk=pk).first()
+
+
+def reindex_published(sender, instance, **kwargs) -> None:
+    """Index a mikromerit again once publishing has saved its learning outcomes.
+
+    Wagtail's post-save index update is a task; run at once (the immediate task
+    backend, as in tests) it reads the mikromerit before modelcluster has written
+    the new learning outcomes, so a changed outcome would be found only after the
+    next save. This indexes again once publishing is complete, whatever the task
+    backend. Connected in ``cms.models`` to Wagtail's ``published`` signal.
+    """
+    from wagtail.search import index
+
+    index.insert_or_update_object(Micromerit.objects.get(pk=instance.pk))

@@ -11,8 +11,13 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.signals import published
+
+from micromerits.models import Micromerit
 
 from . import catalogue
+
+published.connect(catalogue.reindex_published, sender=Micromerit, dispatch_uid="catalogue-reindex")
 
 
 class HomePage(Page):

@@ -44,8 +44,9 @@ def catalogue(published_micromerit, people, organisations):
     # A draft of the published Fasadmålning: new title and a changed learning outcome.
     draft = published_micromerit.get_latest_revision_as_object()
     draft.title = "Hemligt utkast om fasader"
-    outcome = draft.learning_outcomes.all()[0]
-    outcome.content = "hemliga utkastmetoder"
+    outcomes = list(draft.learning_outcomes.all())
+    outcomes[0].content = "hemliga utkastmetoder"
+    draft.learning_outcomes = outcomes
     draft.save_revision(user=people["owner_creator"])
     return {
         "fasad": published_micromerit,
@@ -151,3 +152,14 @@ def test_a_withdrawn_issuing_right_is_not_listed_among_the_issuers(
     body = client.get(f"{CATALOGUE}{catalogue['fasad'].pk}/").content.decode()
     assert "Norrbyggs Måleri AB" in body
     assert "Yrkesvalidering Mitt AB" not in body
+
+
+def test_a_learning_outcome_changed_and_published_again_is_found_by_its_new_words(
+    client, published_micromerit, people
+):
+    draft = published_micromerit.get_latest_revision_as_object()
+    outcomes = list(draft.learning_outcomes.all())
+    outcomes[0].content = "zebrarandiga fasader"
+    draft.learning_outcomes = outcomes
+    draft.save_revision(user=people["owner_creator"]).publish(user=people["owner_creator"])
+    assert titles(client.get(CATALOGUE, {"q": "zebrarandiga"})) == [FASAD]
