@@ -595,8 +595,20 @@ EXPORT_COLUMNS = {
 }
 
 
+def neutralised_csv_text(value: str) -> str:
+    """Text that a spreadsheet opening the CSV will not run as a formula (CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 class CredentialIndexView(generic.IndexView):
     """The listing, scoped to the user's organisations' credentials, with CSV/xlsx export."""
+
+    # Names and comments are typed by issuers; Wagtail's xlsx export already
+    # refuses formulas, its CSV export does not.
+    custom_value_preprocess = {
+        **generic.IndexView.custom_value_preprocess,
+        str: {generic.IndexView.FORMAT_CSV: neutralised_csv_text},
+    }
 
     def get_base_queryset(self):
         return credentials_issued_by(self.request.user).select_related("version")

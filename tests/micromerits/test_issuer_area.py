@@ -569,6 +569,16 @@ def test_exports_show_only_own_credentials_and_no_personnummer(export, issued, p
     assert ModelLogEntry.objects.filter(action=LOG_EXPORT).count() == 1
 
 
+def test_a_csv_export_does_not_hand_a_formula_to_the_spreadsheet(
+    published_micromerit, people, admin_login
+):
+    client = admin_login(people["issuer"])
+    response = issue_by_form(client, published_micromerit, comment="=HYPERLINK(1)")
+    assert response.status_code == 302
+    export = body(client.get(reverse("issued_credentials:index") + "?export=csv"))
+    assert "'=HYPERLINK(1)" in export
+
+
 def test_the_listing_filters_by_mikromerit_period_and_organisation(
     issued, organisations, people, published_micromerit, admin_login
 ):
