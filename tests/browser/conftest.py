@@ -14,13 +14,13 @@ the run instead of passing it silently.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from .support import ARTIFACTS, Screenshots
 
 # Playwright's sync API runs an event loop in this thread; Django would then
 # refuse ORM calls from the test code ("async-unsafe"). The test code is
@@ -38,10 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-REPO_DIR = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO_DIR / "test-artifacts" / "browser"
-#: axe-core impacts that fail a page.
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def _browser_missing_reason() -> str | None:
@@ -70,6 +66,46 @@ def browser():
     yield chromium
     chromium.close()
     playwright.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder is a browser test, whatever its module says."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+#: Data migrations that build the public page tree, in order (app, migration, function).
+PAGE_TREE_MIGRATIONS = [
+    ("cms", "0002_create_homepage", "create_homepage"),
+    ("public_verify", "0004_create_verification_page", "create_verification_page"),
+    ("cms", "0004_create_catalogue_page", "create_catalogue_page"),
+]
+
+
+@pytest.fixture(autouse=True)
+def public_site(live_server):
+    """The page tree the migrations made (home, /verifiera/, /katalog/), rebuilt if it is gone.
+
+    A transactional test before this one (the live server needs one) empties
+    every table when it ends, so the pages the data migrations created are gone;
+    rebuild them by running those migrations' own functions again, after a
+    Wagtail root page and locale.
+    """
+    import importlib
+
+    from django.apps import apps
+    from wagtail.models import Locale, Page, Site
+
+    if Site.objects.exists():
+        return
+    Locale.objects.get_or_create(language_code="sv")
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(title="Root", slug="root", locale=Locale.objects.get(language_code="sv"))
+    for app, migration, function in PAGE_TREE_MIGRATIONS:
+        module = importlib.import_module(f"{app}.migrations.{migration}")
+        getattr(module, function)(apps, None)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -117,20 +153,6 @@ def new_page(request, browser, live_server, screenshots):
         context.close()
 
 
-@dataclass
-class Screenshots:
-    """Numbered full-page screenshots of one test, in ``test-artifacts/browser/<test>/``."""
-
-    folder: Path
-    taken: list[Path] = field(default_factory=list)
-
-    def __call__(self, page, name: str) -> Path:
-        path = self.folder / f"{len(self.taken) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        self.taken.append(path)
-        return path
-
-
 @pytest.fixture
 def screenshots(request) -> Screenshots:
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
@@ -138,25 +160,3 @@ def screenshots(request) -> Screenshots:
     for old in folder.glob("*"):
         old.unlink()
     return Screenshots(folder)
-
-
-def axe_check(page, name: str) -> list[dict]:
-    """Run axe-core on ``page``; fail on serious or critical violations. Returns all violations.
-
-    The full axe report is saved beside the screenshots (``axe-<name>.json``).
-    """
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"axe-{name}.json").write_text(
-        json.dumps(results.response, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
-    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
-    assert not blocking, f"axe-core on {name} ({page.url}): " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-        for v in blocking
-    )
-    return violations
