@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 
 from . import merkle
 from .document import canonical_bytes, credential_document, document_digest
@@ -37,11 +37,22 @@ class DbStore:
         keys -= set(self.cache)
         if not keys:
             return
-        query = Q()
-        for level, index in keys:
-            query |= Q(level=level, index=index)
-        for node in RegistryNode.objects.filter(query):
-            self.cache[(node.level, node.index)] = bytes.fromhex(node.hash)
+        # One raw query: building the same OR of ~2·log2(n) terms through the ORM costs several
+        # milliseconds per proof in query compilation alone (bench/inclusion_proof.py).
+        table = connection.ops.quote_name(RegistryNode._meta.db_table)
+        level_col, index_col, hash_col = (
+            connection.ops.quote_name(RegistryNode._meta.get_field(name).column)
+            for name in ("level", "index", "hash")
+        )
+        where = " OR ".join([f"({level_col} = %s AND {index_col} = %s)"] * len(keys))
+        params = [value for key in sorted(keys) for value in key]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {level_col}, {index_col}, {hash_col} FROM {table} WHERE {where}",  # noqa: S608 - names quoted, values bound
+                params,
+            )
+            for level, index, value in cursor.fetchall():
+                self.cache[(level, index)] = bytes.fromhex(value)
 
     def subtree_hash(self, start: int, size: int) -> bytes:
         key = (size.bit_length() - 1, start // size)
