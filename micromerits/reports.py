@@ -11,12 +11,11 @@ empty report, never another organisation's numbers.
 
 from __future__ import annotations
 
-import datetime
-
 import django_filters
 import pygal
 from django import forms
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -188,7 +187,7 @@ class StatisticsReportView(ReportView):
         ]
 
     def get_filename(self):
-        return f"statistik-{DIMENSION_SLUGS[self.dimension]}-{datetime.date.today():%Y-%m-%d}"
+        return f"statistik-{DIMENSION_SLUGS[self.dimension]}-{timezone.localdate():%Y-%m-%d}"
 
     def get_filterset_kwargs(self):
         kwargs = super().get_filterset_kwargs()
