@@ -3,7 +3,9 @@
 Production runs any number of gunicorn app servers against one database
 (docs/deployment.md). This test starts two real gunicorn processes on the test
 database, with the same environment and key files, and issues through both at
-once; then it checks that nothing was lost or duplicated, that the registry is
+once — representatives sign in over HTTP (password and TOTP code), upload a
+recipient list on one server and confirm it on the other, all at the same
+time — then it checks that nothing was lost or duplicated, that the registry is
 gap-free (leaf indexes 0..n-1, one leaf per credential) and that the
 checkpoints made while issuing are consistent with each other.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -24,12 +27,19 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bench.common import people_born_1890s
-from micromerits.models import Credential, Recipient
+from micromerits import crypto
+from micromerits.models import Credential, IssuanceBatch, Recipient
+from permissions.models import Role
+from permissions.services import representative_add
 from public_verify import merkle, registry
 from public_verify.models import Checkpoint, RegistryHead, RegistryLeaf
 from tests.conftest import REPO_DIR
@@ -45,8 +55,9 @@ pytestmark = [
 ]
 
 #: Issuances sent to each server at once, and people in each.
-BATCHES_PER_SERVER = 2
+BATCHES_PER_SERVER = 3
 PEOPLE_PER_BATCH = 25
+PASSWORD = "correct-horse-battery"
 
 
 def database_url() -> str:
@@ -151,32 +162,75 @@ def recipient_lists(tmp_path: Path, count: int) -> list[tuple[Path, list[str]]]:
     return lists
 
 
-def issue_by_command(micromerit, issuer, path: Path) -> list[str]:
-    """``manage.py issue_credentials`` in a process of its own; the public ids it printed."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "issue_credentials",
-            str(micromerit.pk),
-            str(path),
-            "--user",
-            issuer.username,
-            "--identity-check",
-            "Legitimation kontrollerad på plats",
-            "--assessment",
-            "Praktiskt prov",
-        ],
-        cwd=REPO_DIR,
-        env=server_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "no CSRF token in the form"
+    return match.group(1)
+
+
+def totp_code(user) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def admin_session(server: str, user) -> httpx.Client:
+    """Sign in over HTTP as a person does: password, then the TOTP code."""
+    http = httpx.Client(base_url=server, timeout=120, follow_redirects=True)
+    page = http.get("/admin/login/")
+    page = http.post(
+        "/admin/login/",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": form_token(page.text),
+        },
     )
-    assert result.returncode == 0, result.stderr
-    return [
-        line.split()[1] for line in result.stdout.splitlines() if line.startswith("credential ")
-    ]
+    assert "/admin/tvastegs/" in str(page.url), f"no second-factor step for {user}: {page.url}"
+    page = http.post(
+        str(page.url), data={"code": totp_code(user), "csrfmiddlewaretoken": form_token(page.text)}
+    )
+    assert page.status_code == 200 and str(page.url).endswith("/admin/"), page.url
+    return http
+
+
+def issue_through(upload_server: str, confirm_server: str, micromerit, issuer, path: Path):
+    """Upload a recipient list on one app server and confirm it on the other.
+
+    The pending list lives in the session, which is in the database: any app
+    server may show the preview and take the confirmation.
+    """
+    try:
+        _issue_through(upload_server, confirm_server, micromerit, issuer, path)
+    finally:
+        connection.close()  # this thread's, opened to read the TOTP device
+
+
+def _issue_through(upload_server: str, confirm_server: str, micromerit, issuer, path: Path):
+    http = admin_session(upload_server, issuer)
+    upload_url = f"/admin/micromerits/issue/{micromerit.pk}/upload/"
+    form = http.get(upload_url)
+    assert form.status_code == 200, form.text[:500]
+    preview = http.post(
+        upload_url,
+        data={
+            "identity_check": "Legitimation kontrollerad på plats",
+            "assessment": "Praktiskt prov",
+            "csrfmiddlewaretoken": form_token(form.text),
+        },
+        files={"file": (path.name, path.read_bytes(), "text/csv")},
+    )
+    assert 'id="preview-ok"' in preview.text, preview.text[:2000]
+    # The same session, the other app server.
+    http.base_url = confirm_server
+    preview_path = preview.url.path
+    confirm_form = http.get(preview_path)
+    done = http.post(
+        preview_path,
+        data={"confirm": "1", "csrfmiddlewaretoken": form_token(confirm_form.text)},
+    )
+    assert done.status_code == 200, done.text[:2000]
+    http.close()
 
 
 def checkpoints_are_consistent() -> list[Checkpoint]:
@@ -195,35 +249,59 @@ def checkpoints_are_consistent() -> list[Checkpoint]:
     return checkpoints
 
 
+@pytest.fixture
+def issuers(organisations):
+    """One representative of the issuer organisation per concurrent issuance, each with an app.
+
+    A TOTP code is accepted once: separate people sign in at the same moment.
+    """
+    people = []
+    for number in range(2 * BATCHES_PER_SERVER):
+        user = get_user_model().objects.create_user(
+            username=f"utfardare-{number}", password=PASSWORD
+        )
+        representative_add(user=user, organisation=organisations["issuer"], role=Role.ISSUER)
+        TOTPDevice.objects.create(user=user, name="Autentiseringsapp", confirmed=True)
+        people.append(user)
+    return people
+
+
 def test_two_app_servers_issuing_at_once_lose_nothing_and_keep_the_registry_whole(
-    published_micromerit, people, tmp_path
+    published_micromerit, issuers, tmp_path
 ):
-    issuer = people["issuer"]
-    lists = recipient_lists(tmp_path, 2 * BATCHES_PER_SERVER)
+    lists = recipient_lists(tmp_path, len(issuers))
     with app_servers(2, tmp_path) as servers:
-        assert len(servers) == 2
         with ThreadPoolExecutor(max_workers=len(lists)) as pool:
             futures = [
-                pool.submit(issue_by_command, published_micromerit, issuer, path)
-                for path, _people in lists
+                pool.submit(
+                    issue_through,
+                    servers[number % 2],
+                    servers[(number + 1) % 2],
+                    published_micromerit,
+                    issuer,
+                    path,
+                )
+                for number, (issuer, (path, _people)) in enumerate(zip(issuers, lists, strict=True))
             ]
             # Checkpoints are made while the issuers append (as the periodic task would).
             checkpoints_made = 0
-            while not all(f.done() for f in futures) and checkpoints_made < 200:
+            while not all(f.done() for f in futures) and checkpoints_made < 600:
                 registry.checkpoint_make()
                 checkpoints_made += 1
                 time.sleep(0.1)
-            printed = [future.result() for future in futures]
+            for future in futures:
+                future.result()
         connection.close()
         registry.checkpoint_make()
 
     expected = len(lists) * PEOPLE_PER_BATCH
-    public_ids = [public_id for batch in printed for public_id in batch]
-    assert len(public_ids) == expected
-    assert len(set(public_ids)) == expected, "a credential was reported twice"
-    stored = set(Credential.objects.values_list("public_id", flat=True))
-    assert stored == set(public_ids), "credentials lost or added"
+    issued = list(Credential.objects.values_list("public_id", "recipient__personnummer_index"))
+    assert len(issued) == expected, "credentials lost or duplicated"
+    assert len({public_id for public_id, _ in issued}) == expected
+    everyone = [number for _path, people in lists for number in people]
+    assert {index for _, index in issued} == {crypto.keyring().blind_index(n) for n in everyone}
     assert Recipient.objects.count() == expected
+    assert IssuanceBatch.objects.count() == len(lists)
 
     leaves = list(RegistryLeaf.objects.order_by("index").values_list("index", "credential_id"))
     assert [index for index, _ in leaves] == list(range(expected)), "the registry has a gap"
@@ -233,4 +311,5 @@ def test_two_app_servers_issuing_at_once_lose_nothing_and_keep_the_registry_whol
     assert RegistryHead.objects.get().size == expected
 
     checkpoints = checkpoints_are_consistent()
+    assert len(checkpoints) >= 2
     assert checkpoints[-1].size == expected
