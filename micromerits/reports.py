@@ -105,6 +105,8 @@ class StatisticsFilterSet(WagtailFilterSet):
         label=_("Perspektiv"),
         choices=Perspective.choices,
         empty_label=None,
+        # The default is not a filter: no "active filter" pill, no "N matches" heading.
+        initial=Perspective.OWNER,
         method="in_view",
         widget=forms.RadioSelect,
     )
