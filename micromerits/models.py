@@ -556,9 +556,7 @@ class ShareLink(models.Model):
     what they shared. A link never changes the credential it points to.
     """
 
-    credential = models.ForeignKey(
-        Credential, on_delete=models.PROTECT, related_name="share_links"
-    )
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="share_links")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     label = models.CharField(
         _("anteckning"),
