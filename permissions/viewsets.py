@@ -18,6 +18,8 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern
+from wagtail.permissions import policy_registry
+from wagtail.snippets.views import chooser as snippet_chooser
 
 #: Which action each object URL of a snippet viewset needs; anything else needs "change".
 URL_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +44,50 @@ URL_ACTIONS: dict[str, tuple[str, ...]] = {
 DEFAULT_URL_ACTIONS = ("change",)
 
 
+def _scoped(view, queryset):
+    """``queryset`` cut to the objects the chooser's user has a listing right on.
+
+    Wagtail's snippet chooser lists and returns every object of the model,
+    whatever the user may do with it: without this, any representative could
+    read other organisations' draft titles through the chooser (found by
+    tests/permissions/test_matrix.py).
+    """
+    policy = policy_registry.get_by_type(view.model_class)
+    allowed = policy.instances_user_has_any_permission_for(
+        view.request.user, ObjectPermissionViewSetMixin.listing_actions
+    )
+    return queryset.filter(pk__in=allowed.values("pk"))
+
+
+class ScopedChooseView(snippet_chooser.ChooseView):
+    def get_object_list(self):
+        return _scoped(self, super().get_object_list())
+
+
+class ScopedChooseResultsView(snippet_chooser.ChooseResultsView):
+    def get_object_list(self):
+        return _scoped(self, super().get_object_list())
+
+
+class ScopedChosenView(snippet_chooser.SnippetChosenView):
+    def get_object(self, pk):
+        return _scoped(self, self.model_class._default_manager.all()).get(pk=pk)
+
+
+class ScopedChosenMultipleView(snippet_chooser.SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return _scoped(self, super().get_objects(pks))
+
+
+class ScopedSnippetChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    """The snippet chooser, showing only what the user may list."""
+
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+
+
 def _names_an_object(pattern: URLPattern) -> bool:
     return "pk" in pattern.pattern.regex.groupindex
 
@@ -51,6 +97,8 @@ class ObjectPermissionViewSetMixin:
 
     #: Read-only actions, any of which lets a user see an object in the listing.
     listing_actions: tuple[str, ...] = ("view", "change")
+    #: The chooser too lists only what the user may list.
+    chooser_viewset_class = ScopedSnippetChooserViewSet
 
     def get_queryset(self, request):
         return self.permission_policy.instances_user_has_any_permission_for(
