@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from cryptography.fernet import InvalidToken
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect
@@ -131,26 +132,28 @@ class CredentialPermissionPolicy(BasePermissionPolicy):
         return Credential.objects.none()
 
     def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        User = get_user_model()
         if "view" not in actions:
-            return User.objects.none()
-        return User.objects.filter(is_active=True).filter(is_superuser=True) | User.objects.filter(
-            is_active=True, representations__role__in=LISTING_ROLES
-        )
+            return get_user_model().objects.none()
+        return self._users(organisation__issuing_rights__isnull=False)
 
     def users_with_any_permission_for_instance(self, actions, instance):
-        from django.contrib.auth import get_user_model
-
-        User = get_user_model()
         if "view" not in actions:
-            return User.objects.none()
-        return User.objects.filter(is_active=True, is_superuser=True) | User.objects.filter(
-            is_active=True,
-            representations__organisation=instance.issuer,
-            representations__role__in=LISTING_ROLES,
-        )
+            return get_user_model().objects.none()
+        return self._users(organisation=instance.issuer)
+
+    @staticmethod
+    def _users(**organisation_filter):
+        """Superusers, and issuers and administrators of the organisations filtered."""
+        User = get_user_model()
+        representatives = {
+            f"representations__{key}": value for key, value in organisation_filter.items()
+        }
+        return (
+            User.objects.filter(is_active=True, is_superuser=True)
+            | User.objects.filter(
+                is_active=True, representations__role__in=LISTING_ROLES, **representatives
+            )
+        ).distinct()
 
 
 # --- the list of what may be issued -------------------------------------------------

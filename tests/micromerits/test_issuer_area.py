@@ -723,3 +723,22 @@ def test_an_issuer_whose_right_was_withdrawn_still_sees_what_was_issued(
     response = client.get(reverse("issued_credentials:index"))
     assert response.status_code == 200
     assert "Sofia Ek" in body(response)
+
+
+def test_the_credential_policy_names_the_same_people_as_the_views(
+    issued, people, second_issuer, outsider_issuer
+):
+    from wagtail.permissions import policy_registry
+
+    policy = policy_registry.get_by_type(Credential)
+    credential = issued["issuer"]
+    allowed = set(policy.users_with_any_permission_for_instance(["view"], credential))
+    assert people["issuer"] in allowed
+    assert second_issuer not in allowed and outsider_issuer not in allowed
+    assert people["issuer"] in set(policy.users_with_any_permission(["view"]))
+    assert outsider_issuer not in set(policy.users_with_any_permission(["view"]))
+    for action in ("add", "change", "delete"):
+        assert not policy.user_has_permission(people["issuer"], action)
+        assert not policy.users_with_any_permission([action]).exists()
+    assert policy.user_has_permission_for_instance(people["issuer"], "view", credential)
+    assert not policy.user_has_permission_for_instance(second_issuer, "view", credential)
