@@ -45,6 +45,7 @@ def login_page(request):
             "question": messages.RFA["RFA20"],
             "network_message": messages.NETWORK_ERROR,
             "next": next_url,
+            "mobile": login.is_mobile(request),
         },
     )
 

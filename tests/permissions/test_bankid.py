@@ -139,6 +139,17 @@ def test_login_page_shows_the_qr_code_and_the_link_to_bankid_on_this_device(clie
     assert "style=" not in html and " onclick=" not in html
 
 
+@pytest.mark.django_db
+def test_on_a_phone_the_same_device_link_comes_before_the_qr_code(client, simulator):
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+    on_phone = client.get(LOGIN, HTTP_USER_AGENT=iphone).content.decode()
+    on_computer = client.get(
+        LOGIN, HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64)"
+    ).content.decode()
+    assert on_phone.index('id="bankid-autostart"') < on_phone.index('id="bankid-qr"')
+    assert on_computer.index('id="bankid-qr"') < on_computer.index('id="bankid-autostart"')
+
+
 def test_autostart_link_opens_the_bankid_app_outside_the_simulator(settings):
     order = bankid.Order("ref", "auto-token", "qr-token", "qr-secret", time.time())
     settings.PORTAL_BANKID_ENVIRONMENT = "test"
