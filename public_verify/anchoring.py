@@ -88,7 +88,7 @@ class BitcoinBackend:
 
         proxy = RawProxy(service_url=self.rpc_url, timeout=self.timeout)
         try:
-            return proxy._call(method, *params)
+            return getattr(proxy, method)(*params)
         except JSONRPCError as exc:
             raise AnchoringError(f"{method}: the node answered {exc.error}") from exc
         except (OSError, ValueError) as exc:
