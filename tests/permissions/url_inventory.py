@@ -31,7 +31,8 @@ class Route:
 def _sample_route(text: str, pk: int) -> str:
     def converter(match):
         conv = match.group("conv") or "str"
-        if conv == "int":
+        if conv in ("int", "str"):
+            # A number for str too: Wagtail's choosers take "<str:pk>" and fail on letters.
             return str(pk)
         if conv == "uuid":
             return "00000000-0000-0000-0000-000000000000"
@@ -81,3 +82,16 @@ def sample_path(route: Route, pk: int = 1) -> str:
 def admin_paths(pk: int = 1) -> list[str]:
     """A sample path for every admin URL pattern (sorted, without duplicates)."""
     return sorted({sample_path(r, pk) for r in routes() if r.route.startswith("admin/")})
+
+
+def page_routes() -> list[tuple[str, Route]]:
+    """Routes of the live routable pages (``RoutablePageMixin``): (page URL, route) pairs."""
+    from wagtail.contrib.routable_page.models import RoutablePageMixin
+    from wagtail.models import Page
+
+    found = []
+    for page in Page.objects.live().specific():
+        if isinstance(page, RoutablePageMixin):
+            for route in routes(page.get_resolver().url_patterns):
+                found.append((page.url, route))
+    return found
