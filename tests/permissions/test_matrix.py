@@ -895,3 +895,25 @@ def test_the_documented_table_is_the_tested_table():
     assert documented == markdown_table(), (
         f"docs/security.md's matrix differs from the test's: regenerate it with {REGENERATE}"
     )
+
+
+def test_the_chooser_shows_no_other_organisations_draft(world, sign_in, organisations):
+    """The matrix's finding, as content: a draft's title never reaches another organisation."""
+    data = read_micromerit_workbook(workbook("fasadmalning.xlsx").read_bytes())
+    draft = services.micromerit_import(
+        data=dataclasses.replace(data, title="Hemligt utkast"), by=world.users["owner_creator"]
+    )
+    assert not draft.live
+    for subject, sees in (
+        ("owner_creator", True),
+        ("issuer_issuer", False),
+        ("outsider_creator", False),
+    ):
+        client = sign_in(subject)
+        for name in ("choose", "choose_results"):
+            html = client.get(reverse(f"{CHOOSER}:{name}")).content.decode()
+            assert ("Hemligt utkast" in html) is sees, (subject, name)
+        chosen = client.get(reverse(f"{CHOOSER}:chosen", args=[str(draft.pk)]))
+        assert chosen.status_code == (200 if sees else 404), subject
+        several = client.get(reverse(f"{CHOOSER}:chosen_multiple"), {"id": draft.pk})
+        assert ("Hemligt utkast" in several.content.decode()) is sees, subject

@@ -51,13 +51,19 @@ def test_a_password_alone_gets_no_admin_page(client, people, published_micromeri
     """Every admin URL of the resolver, with a real object's pk: redirected to the code step.
 
     The only admin URLs a password-only session reaches are the code step
-    itself and the JavaScript translation catalogue its page loads (which
-    anonymous visitors get too); logging in and out redirect.
+    itself and the static assets its page loads (the JavaScript translation
+    catalogue and the icon sprite, which anonymous visitors get too); logging
+    in and out redirect.
     """
     user = people["owner_creator"]
     enrolled(user)
     password_login(client, user)
-    finishing = {VERIFY, reverse("wagtailadmin_javascript_catalog")}
+    # Static admin assets the code step's page loads: translations and the icon sprite.
+    finishing = {
+        VERIFY,
+        reverse("wagtailadmin_javascript_catalog"),
+        reverse("wagtailadmin_sprite"),
+    }
     leaving = {reverse("wagtailadmin_login"), reverse("wagtailadmin_logout")}
     paths = admin_paths(pk=published_micromerit.pk)
     assert len(paths) > 150
