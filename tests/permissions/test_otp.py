@@ -322,3 +322,17 @@ def test_the_reset_service_refuses_self_and_strangers(people, organisations):
         otp.second_factor_reset(
             user=people["outsider_creator"], organisation=organisations["outsider"], by=admin
         )
+
+
+def test_the_code_step_speaks_english_to_an_english_admin_user(client, people):
+    user = people["owner_creator"]
+    enrolled(user)
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    password_login(client, user)
+    html = client.get(VERIFY).content.decode()
+    assert "Enter your code" in html
+    assert "Ange din kod" not in html
