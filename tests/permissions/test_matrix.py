@@ -917,3 +917,28 @@ def test_the_chooser_shows_no_other_organisations_draft(world, sign_in, organisa
         assert chosen.status_code == (200 if sees else 404), subject
         several = client.get(reverse(f"{CHOOSER}:chosen_multiple"), {"id": draft.pk})
         assert ("Hemligt utkast" in several.content.decode()) is sees, subject
+
+
+def test_every_public_page_fits_the_strict_content_security_policy(world, sign_in, request):
+    """Every public and holder page the table opens (as a holder, who sees the most): the strict
+    policy is sent, and the HTML needs nothing it forbids."""
+    from tests.permissions.test_headers import INLINE_HANDLER, INLINE_SCRIPT, STYLE_ATTRIBUTE
+
+    request.getfixturevalue("bankid_simulator")
+    checked = 0
+    for row in TABLE:
+        if row.area not in ("public", "holder", "bankid") or row.method != "get":
+            continue
+        for subject in ("anonymous", "holder", "other_holder"):
+            if row.expected[subject] != "200":
+                continue
+            response = sign_in(subject).get(row.path(world))
+            policy = response["Content-Security-Policy"]
+            assert "'unsafe-inline'" not in policy and "script-src 'self'" in policy, row.label
+            if response["Content-Type"].startswith("text/html"):
+                html = response.content.decode()
+                for pattern in (INLINE_SCRIPT, INLINE_HANDLER, STYLE_ATTRIBUTE):
+                    found = pattern.search(html)
+                    assert not found, f"{row.label} as {subject}: {found.group(0)}"
+                checked += 1
+    assert checked >= 15
