@@ -8,21 +8,10 @@ Writes an issued credential (``ID`` is its public id, as in its verification URL
 
 from pathlib import Path
 
+from micromerits.certificate import certificate_pdf
 from micromerits.management.base import InvalidInput, PortalCommand
 from micromerits.models import Credential
 from public_verify.export import NotRegistered, bundle_json, credential_bundle
-
-
-def certificate_pdf(credential) -> bytes:
-    """The certificate's PDF, from engineer C2's module (imported late: it may not exist yet)."""
-    try:
-        from micromerits.certificate import certificate_pdf as render
-    except ImportError as exc:
-        raise InvalidInput(
-            "PDF export is not available in this installation "
-            f"(micromerits.certificate.certificate_pdf: {exc})"
-        ) from exc
-    return render(credential)
 
 
 class Command(PortalCommand):
