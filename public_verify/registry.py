@@ -9,6 +9,7 @@ only stored perfect-subtree hashes: O(log n) rows, fetched in one query.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from . import merkle
-from .document import canonical_bytes, credential_document, document_digest
+from .document import canonical_bytes, credential_document
 from .models import Checkpoint, RegistryHead, RegistryLeaf, RegistryNode
 from .signing import signer
 
@@ -112,7 +113,8 @@ def registry_append(
     leaves, nodes = [], []
     for offset, (credential, document) in enumerate(zip(credentials, documents, strict=True)):
         body = canonical_bytes(document)
-        digest = document_digest(document)
+        # The digest is SHA-256 of these same bytes: canonicalise once, not twice.
+        digest = hashlib.sha256(body).digest()
         index = first + offset
         for level, idx, value in merkle.new_full_subtrees(lookup, index, merkle.leaf_hash(digest)):
             batch[(level, idx)] = value
