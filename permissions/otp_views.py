@@ -16,7 +16,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -29,8 +28,6 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from . import otp
-
-User = get_user_model()
 
 
 class CodeForm(forms.Form):
