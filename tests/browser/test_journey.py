@@ -155,11 +155,13 @@ def creator_creates_and_publishes(journey: Journey, page) -> None:
     page.get_by_label(journey.organisations["issuer"].name).check()
     journey.shots(page, "skapare-steg-4")
 
-    # The editor saves drafts by itself while one types (Wagtail's autosave);
-    # like a person, wait until it says "saved" before publishing, so that
-    # Publish acts on the draft it made instead of racing it.
-    expect(page.locator("#w-autosave-indicator")).to_have_attribute(
-        "data-w-autosave-state-value", "saved"
+    # The editor saves drafts by itself while one types (Wagtail's autosave),
+    # sometimes, depending on timing. Like a person, pause and let a save in
+    # progress finish before publishing: Publish while an autosave of the new
+    # object is in flight would make two mikromeriter.
+    page.wait_for_timeout(1500)
+    expect(page.locator("#w-autosave-indicator")).not_to_have_attribute(
+        "data-w-autosave-state-value", "saving", timeout=15_000
     )
 
     page.locator("footer .dropdown-toggle, footer [data-w-dropdown-target=toggle]").first.click()
