@@ -181,18 +181,8 @@ class SingleIssueForm(IssuingFormMixin):
 
     def recipient_values(self) -> dict[str, object]:
         """The cleaned input keyed by ``RecipientRow`` attribute, for ``check_recipient``."""
-        names = (
-            "personnummer",
-            "first_name",
-            "last_name",
-            "email",
-            "assessment_date",
-            "identity_check",
-            "assessment",
-            "grade",
-            "best_before",
-            "comment",
-        )
+        # Every field but the organisation is a RecipientRow attribute of the same name.
+        names = [name for name in self.field_order if name != "organisation"]
         return {name: self.cleaned_data.get(name) for name in names}
 
 
