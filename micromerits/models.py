@@ -426,8 +426,15 @@ class ImmutableError(Exception):
 
 
 def new_public_id() -> str:
-    # 24 random bytes = 192 bits, URL-safe; the id is also the credential's URL.
-    return secrets.token_urlsafe(24)
+    """24 random bytes (192 bits), URL-safe; the id is also the credential's URL.
+
+    Never starting with ``-``: command lines take the id as an argument, and
+    argparse would read such an id as an option (one id in 64 did).
+    """
+    while True:
+        public_id = secrets.token_urlsafe(24)
+        if not public_id.startswith("-"):
+            return public_id
 
 
 def new_holder_salt() -> str:

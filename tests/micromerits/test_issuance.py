@@ -367,3 +367,13 @@ def test_the_worker_delivers_the_notice_through_a_real_smtp_server(
     assert "In English" in body
     for secret in (SOFIA, SOFIA[2:], LARS, LARS[2:], "Godkänd", "Praktiskt prov"):
         assert secret not in text
+
+
+def test_a_public_id_never_starts_with_a_hyphen_so_commands_can_take_it():
+    from micromerits.models import new_public_id
+
+    ids = [new_public_id() for _ in range(5000)]
+
+    assert not any(public_id.startswith("-") for public_id in ids)
+    assert len(set(ids)) == len(ids)
+    assert all(len(public_id) == 32 for public_id in ids)
