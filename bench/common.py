@@ -1,10 +1,20 @@
-"""Helpers the benchmarks share: a throw-away database and test people born 1890–1899."""
+"""Helpers the benchmarks (and the tests that serve over HTTP) share.
+
+A throw-away database, test people born 1890–1899, and a real gunicorn app
+server on loopback.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -56,3 +66,57 @@ def people_born_1890s(count: int) -> list[str]:
         if day.year > 1899:
             raise ValueError("not that many 1890s numbers")
     return numbers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(
+    *, env: dict[str, str], log: Path, ready_path: str = "/", workers: int = 2
+) -> Iterator[str]:
+    """Serve the portal with gunicorn on a free loopback port; yield its base URL once it answers.
+
+    Parameters:
+        env: the server's whole environment (settings module, database, key files).
+        log: where gunicorn writes its error log; quoted when the server fails to come up.
+        ready_path: a URL path that answers 200 once the server is ready.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "cms.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120"]
+    command += ["--error-logfile", str(log), "--log-level", "warning"]
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_until_serving(f"{base}{ready_path}", process, log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Poll ``url`` until it answers 200 (at most about a minute); raise with the log if not."""
+    for _attempt in range(240):
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"gunicorn did not answer {url}:\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text()[-3000:] if log.exists() else "(no log)"

@@ -17,14 +17,10 @@ from __future__ import annotations
 import csv
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -35,14 +31,13 @@ from django.db import connection
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bench.common import people_born_1890s
+from bench.common import gunicorn, people_born_1890s
 from micromerits import crypto
 from micromerits.models import Credential, IssuanceBatch, Recipient
 from permissions.models import Role
 from permissions.services import representative_add
 from public_verify import merkle, registry
 from public_verify.models import Checkpoint, RegistryHead, RegistryLeaf
-from tests.conftest import REPO_DIR
 
 pytestmark = [
     pytest.mark.postgres,
@@ -78,69 +73,22 @@ def server_environment() -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll ``url`` until it answers (at most 60 s); fail with the server's log if it dies."""
-    for _attempt in range(240):
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"gunicorn did not answer {url}:\n{log.read_text()[-3000:]}")
-
-
 @contextmanager
 def app_servers(count: int, tmp_path: Path) -> Iterator[list[str]]:
     """Start ``count`` gunicorn app servers (2 workers each) on loopback; yield their base URLs."""
-    processes, urls, logs = [], [], []
     try:
-        for number in range(count):
-            port = free_port()
-            log = tmp_path / f"gunicorn-{number}.log"
-            logs.append(log)
-            processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "cms.wsgi:application",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--workers",
-                        "2",
-                        "--timeout",
-                        "120",
-                        "--error-logfile",
-                        str(log),
-                    ],
-                    cwd=REPO_DIR,
-                    env=server_environment(),
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.STDOUT,
+        with ExitStack() as servers:
+            yield [
+                servers.enter_context(
+                    gunicorn(
+                        env=server_environment(),
+                        log=tmp_path / f"gunicorn-{number}.log",
+                        ready_path="/admin/login/",
+                    )
                 )
-            )
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, process, log in zip(urls, processes, logs, strict=True):
-            wait_until_serving(f"{url}/admin/login/", process, log)
-        yield urls
+                for number in range(count)
+            ]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
         connection.close()
 
 
