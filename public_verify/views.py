@@ -5,7 +5,20 @@ judges, ``answers`` words the verdict, ``holder_check`` checks the holder.
 ``verification_context`` is the one place that builds what a template needs
 to show a credential's answers, so the holder's share page (micromerits) and
 this page show the same truth. Results of a holder check are rendered into
-the POST's own response, never put into a URL, and no response is cached.
+the POST's own response, never put into a URL, and no response is cached by
+browsers or proxies.
+
+``credential_answer`` stands in front of Wagtail for ``/verifiera/<id>/`` and
+its ``json/``: a GET whose answer is already worked out for the credential's
+present state is answered from ``answer_cache`` in one query; anything else
+goes on to the page's routes, which keep what they render for next time.
+
+Neither the page nor the holder check uses a CSRF token. CSRF protects what a
+visitor's session may do, and these pages act for no session: the holder
+check's only defence needed is the rate limit, per client and per credential,
+which a forged cross-site POST cannot get around (and whose answer it cannot
+read). Without a per-visitor token the page is the same for every visitor in
+a language, so it can be kept.
 """
 
 from __future__ import annotations
@@ -15,14 +28,16 @@ import re
 from urllib.parse import urlsplit
 
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
-from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from wagtail.views import serve as wagtail_serve
 
 from micromerits.models import Credential
 from micromerits.selectors import VERIFY_PATH
 
+from . import answer_cache
 from .answers import credential_answers, credential_content
 from .forms import FindCredentialForm, HolderCheckForm
 from .holder_check import HolderCheckResult, client_address, client_key, holder_check
@@ -147,10 +162,28 @@ def public_id_from_text(text: str) -> str | None:
     return None
 
 
+@csrf_exempt
+def credential_answer(request, public_id: str, kind: str):
+    """``/verifiera/<id>/`` (``kind`` HTML) and ``json/``, before Wagtail: a kept answer, or the page."""
+    if request.method in ("GET", "HEAD"):
+        kept = answer_cache.lookup(public_id, kind)
+        if kept is not None:
+            return kept
+    return wagtail_serve(request, request.path_info.lstrip("/"))
+
+
+def _state_key(request, public_id: str, kind: str) -> str | None:
+    """The answer's cache key when this request's answer may be kept (GET and HEAD), else None."""
+    if request.method in ("GET", "HEAD"):
+        return answer_cache.state_key(public_id, kind)
+    return None
+
+
 def credential_page(request, page, public_id: str):
     """``/verifiera/<id>/``: the answers in HTML; POST runs the holder check."""
     if request.method not in ALLOWED_METHODS:
         return HttpResponseNotAllowed(ALLOWED_METHODS)
+    key = _state_key(request, public_id, answer_cache.HTML)
     credential = credential_for_public_id(public_id)
     if credential is None:
         return not_found(request, page)
@@ -160,9 +193,11 @@ def credential_page(request, page, public_id: str):
     context = verification_context(request, credential, holder_result=holder_result)
     context.update({"page": page, "self": page})
     status = 429 if holder_result is not None and holder_result.rate_limited else 200
-    return _no_store(
-        TemplateResponse(request, "public_verify/credential_page.html", context, status=status)
-    )
+    response = TemplateResponse(
+        request, "public_verify/credential_page.html", context, status=status
+    ).render()
+    answer_cache.store(key, public_id, answer_cache.HTML, response)
+    return _no_store(response)
 
 
 def holder_check_json(result: HolderCheckResult) -> dict:
@@ -172,11 +207,11 @@ def holder_check_json(result: HolderCheckResult) -> dict:
 def credential_json(request, page, public_id: str):
     """``/verifiera/<id>/json/``: the same answers as JSON; POST runs the holder check.
 
-    A POST needs Django's CSRF token like the page's form: GET this URL first
-    (it sets the ``csrftoken`` cookie) and send the token in ``X-CSRFToken``.
+    A POST takes ``personnummer`` as a form field or in a JSON body; no CSRF token.
     """
     if request.method not in ALLOWED_METHODS:
         return HttpResponseNotAllowed(ALLOWED_METHODS)
+    key = _state_key(request, public_id, answer_cache.JSON)
     credential = credential_for_public_id(public_id)
     if credential is None:
         return _no_store(
@@ -193,9 +228,9 @@ def credential_json(request, page, public_id: str):
         result = holder_check_from_request(request, credential)
         body["holder_check"] = holder_check_json(result)
         status = 429 if result.rate_limited else 200
-    else:
-        get_token(request)  # sets the csrftoken cookie a holder-check POST needs
-    return _no_store(JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False}))
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    answer_cache.store(key, public_id, answer_cache.JSON, response)
+    return _no_store(response)
 
 
 __all__ = [

@@ -194,6 +194,17 @@ PORTAL_BANKID_TIMEOUT_SECONDS = 10
 PORTAL_HOLDER_CHECK_LIMITS = {"client": (20, 60 * 60), "credential": (10, 24 * 60 * 60)}
 #: How many reverse proxies of ours stand in front of the app servers (0: use REMOTE_ADDR).
 PORTAL_TRUSTED_PROXIES = env_int("PORTAL_TRUSTED_PROXIES", 0)
+#: How long a worked-out verification answer is kept (public_verify.answer_cache). Its key
+#: holds everything the answer depends on, so this bounds only how long a template change waits.
+PORTAL_VERIFICATION_CACHE_SECONDS = env_int("PORTAL_VERIFICATION_CACHE_SECONDS", 3600)
+#: Each process keeps its own cache in memory; answers are exact whichever cache holds them,
+#: so a shared cache (docs/deployment.md) only saves work, it is never needed for correctness.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("PORTAL_CACHE_ENTRIES", 5000)},
+    }
+}
 
 # --- Security (issue 6; docs/security.md) ---
 # Admin users pass a second factor (django-otp) after the password; axes counts

@@ -575,6 +575,22 @@ add("public", "catalogue_index", "catalogue", lambda w: "/katalog/", same_for_al
 add(
     "public", "index_route", "verification start page", lambda w: "/verifiera/", same_for_all("200")
 )
+# /verifiera/<id>/ is resolved first by the Django URL that answers kept answers
+# (public_verify.urls), which hands the rest to the page's routes above.
+add(
+    "public",
+    "verification_answer",
+    "verification page asked twice (the second answer kept)",
+    _verify_url(MM_OWNERS[0]),
+    same_for_all("200"),
+)
+add(
+    "public",
+    "verification_answer_json",
+    "verification JSON asked twice (the second answer kept)",
+    _verify_url(MM_OWNERS[0], "json/"),
+    same_for_all("200"),
+)
 add(
     "public",
     "not_found_route",
