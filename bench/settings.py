@@ -12,3 +12,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.urls"
 # Access logs off: the benchmark measures serving, not writing log lines.
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Connections kept between requests, as production keeps them (cms/settings/production.py).
+DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
