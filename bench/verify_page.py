@@ -1,10 +1,10 @@
 """Benchmark: the verification page's throughput under gunicorn, against a bare Django view.
 
-Makes a throw-away database (SQLite, or ``DATABASE_URL``'s) with one published mikromerit, a
-few issued credentials (people born in the 1890s) and a checkpoint, starts gunicorn on loopback
-with the bench settings (``bench/settings.py``: production's persistent database connections,
-the portal's URLs plus ``/bench/bare/``, a view that returns "ok" through the same middleware),
-and drives the URLs with wrk (Debian's ``wrk``) in the same run: ``/bench/bare/``,
+Makes a throw-away database (SQLite, or the empty one ``DATABASE_URL`` names) with one
+published mikromerit, a few issued credentials (people born in the 1890s) and a checkpoint,
+starts gunicorn on loopback with the bench settings (``bench/settings.py``: production's
+persistent database connections, the portal's URLs plus ``/bench/bare/``, a view that returns
+"ok" through the same middleware), and drives the URLs with wrk (Debian's ``wrk``) in the same run: ``/bench/bare/``,
 ``/verifiera/<id>/`` (HTML) and ``/verifiera/<id>/json/``. Prints requests per second, the
 page's share of the bare view's rate, and the 50th/95th/99th percentile latency.
 Targets (issue 4): page ≥ 0.5 × the bare view, p95 ≤ 50 ms.
@@ -202,14 +202,16 @@ def main() -> None:
         )
 
     bare = (results["bare view"]["rate"] + results["bare view (again)"]["rate"]) / 2
-    for name in [name for name in results if name.startswith("verification")]:
-        share = results[name]["rate"] / bare
-        p95 = results[name]["p95"]
-        verdict = "met" if share >= 0.5 and p95 <= 50 else "MISSED"
-        print(
-            f"{name}: {share:.2f} × the bare view (target ≥ 0.5), p95 {p95:.1f} ms "
-            f"(target ≤ 50 ms): {verdict}"
-        )
+    for name, figures in results.items():
+        if not name.startswith("verification"):
+            continue
+        share, p95 = figures["rate"] / bare, figures["p95"]
+        if name.endswith("worked out"):
+            verdict = "a first scan, for comparison"
+        else:
+            met = share >= 0.5 and p95 <= 50
+            verdict = "targets ≥ 0.5 and ≤ 50 ms " + ("met" if met else "MISSED")
+        print(f"{name}: {share:.2f} × the bare view, p95 {p95:.1f} ms ({verdict})")
 
 
 if __name__ == "__main__":

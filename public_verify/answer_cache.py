@@ -109,6 +109,26 @@ def _statement(alias: str) -> tuple[str, list, int]:
     return sql, list(params), list(params).index(_PLACEHOLDER)
 
 
+def _cursor():
+    """A cursor for the state query: Django's, and on PostgreSQL one that binds on the server.
+
+    PostgreSQL spends most of the query's time planning its six-way join (0.8 of
+    1.0 ms). A server-binding psycopg cursor lets psycopg prepare the statement
+    once per connection (``prepare_threshold`` in ``cms/settings/base.py``), after
+    which it costs about 0.2 ms. Wrapped as Django wraps its own cursors, so
+    errors, query logging and query counts in tests behave as everywhere else.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    server_bound = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(server_bound)
+    return connection.make_cursor(server_bound)
+
+
 def state_key(public_id: str, kind: str, *, today=None) -> str | None:
     """The key of ``kind``'s answer for the credential's present state; None if there is no such credential.
 
@@ -121,7 +141,7 @@ def state_key(public_id: str, kind: str, *, today=None) -> str | None:
         return None
     sql, params, position = _statement(connection.alias)
     params = [*params[:position], public_id, *params[position + 1 :]]
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

@@ -100,6 +100,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 
+#: PostgreSQL: psycopg may prepare a statement a connection has run five times. Django's own
+#: queries use client-side binding and are never prepared; only cursors that ask for server-side
+#: binding are (public_verify.answer_cache's state query, whose six-way join PostgreSQL would
+#: otherwise plan on every scan). Behind a transaction-mode pooler that cannot keep prepared
+#: statements (PgBouncer before 1.21), set it to None.
+POSTGRESQL_OPTIONS = {"prepare_threshold": 5}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
