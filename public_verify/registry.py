@@ -22,17 +22,21 @@ from .models import Checkpoint, RegistryHead, RegistryLeaf, RegistryNode
 from .signing import signer
 
 
+def node_positions(ranges: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The ``(level, index)`` of every stored node the hashes of leaf ranges ``ranges`` are made of."""
+    return {
+        (size.bit_length() - 1, start // size)
+        for begin, end in ranges
+        for start, size in merkle.perfect_subtrees(begin, end)
+    }
+
+
 class DbStore:
     """``merkle.SubtreeStore`` over ``RegistryNode`` rows, prefetched in one query."""
 
     def __init__(self, ranges: Iterable[tuple[int, int]] = ()):
         self.cache: dict[tuple[int, int], bytes] = {}
-        wanted = {
-            (size.bit_length() - 1, start // size)
-            for begin, end in ranges
-            for start, size in merkle.perfect_subtrees(begin, end)
-        }
-        self._fetch(wanted)
+        self._fetch(node_positions(ranges))
 
     def _fetch(self, keys: set[tuple[int, int]]) -> None:
         keys -= set(self.cache)

@@ -172,10 +172,10 @@ def credential_answer(request, public_id: str, kind: str):
     return wagtail_serve(request, request.path_info.lstrip("/"))
 
 
-def _state_key(request, public_id: str, kind: str) -> str | None:
-    """The answer's cache key when this request's answer may be kept (GET and HEAD), else None."""
+def _state(request, page, public_id: str, kind: str) -> answer_cache.State | None:
+    """The state this request's answer is made from when it may be kept (GET and HEAD), else None."""
     if request.method in ("GET", "HEAD"):
-        return answer_cache.state_key(public_id, kind)
+        return answer_cache.state(public_id, kind, page.pk)
     return None
 
 
@@ -183,7 +183,7 @@ def credential_page(request, page, public_id: str):
     """``/verifiera/<id>/``: the answers in HTML; POST runs the holder check."""
     if request.method not in ALLOWED_METHODS:
         return HttpResponseNotAllowed(ALLOWED_METHODS)
-    key = _state_key(request, public_id, answer_cache.HTML)
+    made_from = _state(request, page, public_id, answer_cache.HTML)
     credential = credential_for_public_id(public_id)
     if credential is None:
         return not_found(request, page)
@@ -196,7 +196,7 @@ def credential_page(request, page, public_id: str):
     response = TemplateResponse(
         request, "public_verify/credential_page.html", context, status=status
     ).render()
-    answer_cache.store(key, public_id, answer_cache.HTML, response)
+    answer_cache.store(made_from, public_id, answer_cache.HTML, response)
     return _no_store(response)
 
 
@@ -211,7 +211,7 @@ def credential_json(request, page, public_id: str):
     """
     if request.method not in ALLOWED_METHODS:
         return HttpResponseNotAllowed(ALLOWED_METHODS)
-    key = _state_key(request, public_id, answer_cache.JSON)
+    made_from = _state(request, page, public_id, answer_cache.JSON)
     credential = credential_for_public_id(public_id)
     if credential is None:
         return _no_store(
@@ -229,7 +229,7 @@ def credential_json(request, page, public_id: str):
         body["holder_check"] = holder_check_json(result)
         status = 429 if result.rate_limited else 200
     response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    answer_cache.store(key, public_id, answer_cache.JSON, response)
+    answer_cache.store(made_from, public_id, answer_cache.JSON, response)
     return _no_store(response)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from cms.env import env_int, env_str
+from cms.env import env_bool, env_int, env_str
 from cms.logging import portal_logging
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -102,12 +102,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 #: PostgreSQL: psycopg may prepare a statement a connection has run five times. Django's own
 #: queries use client-side binding and are never prepared; only cursors that ask for server-side
-#: binding are (public_verify.answer_cache's state query, whose six-way join PostgreSQL would
-#: otherwise plan on every scan). Behind a transaction-mode pooler that cannot keep prepared
-#: statements (PgBouncer before 1.21), set it to None.
-POSTGRESQL_OPTIONS = {"prepare_threshold": 5}
+#: binding are (public_verify.answer_cache's state query, whose join PostgreSQL would otherwise
+#: plan on every scan). Behind a transaction-mode pooler that cannot keep prepared statements
+#: (PgBouncer before 1.21), set PORTAL_PG_PREPARED_STATEMENTS=false.
+POSTGRESQL_OPTIONS = {
+    "prepare_threshold": 5 if env_bool("PORTAL_PG_PREPARED_STATEMENTS", True) else None
+}
+
+
+def with_postgresql_options(database: dict) -> dict:
+    """``database`` with ``POSTGRESQL_OPTIONS`` added where its URL did not set them."""
+    options = database.setdefault("OPTIONS", {})
+    for name, value in POSTGRESQL_OPTIONS.items():
+        options.setdefault(name, value)
+    return database
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)
+    with_postgresql_options(DATABASES["default"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -67,7 +67,7 @@ if _database_url:
             conn_health_checks=True,
         )
     }
-    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRESQL_OPTIONS)  # noqa: F405
+    with_postgresql_options(DATABASES["default"])  # noqa: F405
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         _problems.append("DATABASE_URL must point to PostgreSQL (postgres://...)")
 

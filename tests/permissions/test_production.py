@@ -124,6 +124,23 @@ def test_the_production_settings_are_strict(example_env):
     ]
 
 
+@pytest.mark.parametrize(("setting", "threshold"), [("true", "5"), ("false", "None"), (None, "5")])
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
+    example_env, setting, threshold
+):
+    env = {**example_env, "PYTHONPATH": str(REPO_DIR)}
+    env.pop("PORTAL_PG_PREPARED_STATEMENTS")
+    if setting is not None:
+        env["PORTAL_PG_PREPARED_STATEMENTS"] = setting
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    )
+    result = run(env, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == threshold
+
+
 @pytest.mark.parametrize(
     "missing",
     ["DJANGO_SECRET_KEY", "DATABASE_URL", "PORTAL_ENCRYPTION_KEYS", "PORTAL_SIGNING_KEY_FILE"],

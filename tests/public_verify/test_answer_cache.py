@@ -12,13 +12,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from micromerits.models import Credential
 from public_verify import answer_cache, registry
-from public_verify.models import Checkpoint, RegistryLeaf
-from tests.micromerits.test_issuance import SOFIA, issue, person
+from public_verify.models import Checkpoint, RegistryLeaf, RegistryNode, VerificationPage
+from public_verify.verification import verify
+from tests.micromerits.test_issuance import LARS, SOFIA, issue, person
 from tests.public_verify.test_verification_page import (
     page_url,
     raw_sql,
@@ -97,6 +99,11 @@ TAMPERING = {
         [c.pk],
         "not_registered",
     ),
+    "checkpoint root": lambda c: (
+        "UPDATE public_verify_checkpoint SET root = %s",
+        ["ab" * 32],
+        "data_changed",
+    ),
     "checkpoint note": lambda c: (
         "UPDATE public_verify_checkpoint SET note = %s",
         [Checkpoint.objects.get().note.replace("\n", " (forged)\n", 1)],  # its origin line
@@ -168,9 +175,10 @@ def test_a_holder_checks_answer_is_never_kept(client, checkpointed):
 
 
 def test_an_unknown_id_is_never_kept(client, db):
-    assert answer_cache.state_key("x" * 32, answer_cache.HTML) is None
+    page = VerificationPage.objects.get().pk
+    assert answer_cache.state("x" * 32, answer_cache.HTML, page) is None
     assert client.get(f"/verifiera/{'x' * 32}/").status_code == 404
-    assert answer_cache.state_key("not an id!", answer_cache.HTML) is None
+    assert answer_cache.state("not an id!", answer_cache.HTML, page) is None
 
 
 def test_the_key_follows_the_best_before_date_not_the_calendar(
@@ -184,13 +192,15 @@ def test_the_key_follows_the_best_before_date_not_the_calendar(
         [best_before, credential.pk],
     )
 
+    page = VerificationPage.objects.get().pk
+
     def key(day):
-        return answer_cache.state_key(credential.public_id, answer_cache.HTML, today=day)
+        return answer_cache.state(credential.public_id, answer_cache.HTML, page, today=day).key
 
     assert key(best_before - timedelta(days=5)) == key(best_before)
     assert key(best_before) != key(best_before + timedelta(days=1))
     assert key(best_before + timedelta(days=1)) == key(best_before + timedelta(days=300))
-    assert answer_cache.state_key(credential.public_id, answer_cache.JSON) != key(None)
+    assert answer_cache.state(credential.public_id, answer_cache.JSON, page).key != key(None)
 
 
 def test_with_no_keeping_time_nothing_is_kept(client, checkpointed, settings):
@@ -198,3 +208,117 @@ def test_with_no_keeping_time_nothing_is_kept(client, checkpointed, settings):
 
     assert client.get(page_url(checkpointed)).status_code == 200
     assert answer_cache.lookup(checkpointed.public_id, answer_cache.HTML) is None
+
+
+@pytest.fixture
+def in_a_tree(credential, published_micromerit, organisations, people) -> Credential:
+    """Sofia's credential as leaf 0 of two under one checkpoint: its proof has a node."""
+    issue(
+        published_micromerit,
+        organisations["issuer"],
+        people["issuer"],
+        [person(number=LARS, first="Lars", last="Berg", email="lars@example.se")],
+    )
+    registry.checkpoint_make()
+    return credential
+
+
+def worked_out(credential) -> str:
+    return verify(Credential.objects.get(pk=credential.pk)).status
+
+
+def test_a_checkpoint_whose_size_was_changed_is_reported_not_kept(client, in_a_tree):
+    assert client.get(json_url(in_a_tree)).json()["registry"]["checkpoint"]["size"] == 2
+
+    # The note still says 2; the size column now claims a tree of one leaf, still covering leaf 0.
+    raw_sql("UPDATE public_verify_checkpoint SET size = 1", [])
+
+    after = client.get(json_url(in_a_tree)).json()
+    assert worked_out(in_a_tree) == after["status"] == "data_changed"
+    assert after["registry"]["checkpoint"]["size"] == 1
+
+
+def test_a_checkpoint_claiming_a_larger_tree_than_the_log_holds_is_data_changed(
+    client, checkpointed
+):
+    raw_sql("UPDATE public_verify_checkpoint SET size = 1000", [])
+
+    assert status(client, checkpointed) == "data_changed"  # not a server error
+
+
+def test_the_proofs_nodes_are_part_of_the_state_both_ways(client, in_a_tree):
+    sibling = RegistryNode.objects.get(level=0, index=1)  # leaf 0's audit path
+    good = sibling.hash
+    assert status(client, in_a_tree) == "genuine"  # kept
+
+    raw_sql(
+        "UPDATE public_verify_registrynode SET hash = %s WHERE id = %s", ["00" * 32, sibling.pk]
+    )
+    assert status(client, in_a_tree) == "data_changed"
+    assert status(client, in_a_tree) == "data_changed"  # kept
+
+    raw_sql("UPDATE public_verify_registrynode SET hash = %s WHERE id = %s", [good, sibling.pk])
+    assert worked_out(in_a_tree) == status(client, in_a_tree) == "genuine"
+
+
+def test_an_unpublished_verification_page_answers_nothing_any_more(client, checkpointed):
+    assert client.get(page_url(checkpointed)).status_code == 200  # kept
+
+    VerificationPage.objects.get().unpublish()
+
+    assert client.get(page_url(checkpointed)).status_code == 404
+    assert client.get(json_url(checkpointed)).status_code == 404
+
+
+def test_a_view_restriction_is_wagtails_to_enforce_and_its_answers_are_never_kept(
+    client, checkpointed
+):
+    from wagtail.models import PageViewRestriction
+
+    assert "Äkta? Ja." in visible_text(client.get(page_url(checkpointed)))  # kept
+    PageViewRestriction.objects.create(
+        page=VerificationPage.objects.get().get_parent(),  # a page above it
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="hemligt-lösen",
+    )
+
+    asked = client.get(page_url(checkpointed))
+    assert "Äkta? Ja." not in visible_text(asked)
+    assert 'name="password"' in asked.content.decode()
+    page = VerificationPage.objects.get().pk
+    assert answer_cache.state(checkpointed.public_id, answer_cache.HTML, page).restricted
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the server-binding cursor is PostgreSQL's"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_state_query_reconnects_after_the_database_dropped_the_connection(
+    published_micromerit, organisations, people
+):
+    """Production keeps connections (CONN_MAX_AGE) with health checks: a dropped one is replaced."""
+    import psycopg
+
+    [issued] = issue(published_micromerit, organisations["issuer"], people["issuer"], [person()])
+    page = VerificationPage.objects.get().pk
+    kept = connection.settings_dict["CONN_MAX_AGE"], connection.settings_dict["CONN_HEALTH_CHECKS"]
+    connection.close()
+    connection.settings_dict.update(CONN_MAX_AGE=600, CONN_HEALTH_CHECKS=True)
+    try:
+        assert answer_cache.state(issued.public_id, answer_cache.JSON, page)
+        connection.close_if_unusable_or_obsolete()  # the request ends
+        params = {
+            k: v
+            for k, v in connection.get_connection_params().items()
+            if k not in ("context", "cursor_factory")
+        }
+        with psycopg.connect(**params, autocommit=True) as other:  # a restart, a dropped idle link
+            other.execute(
+                "SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid]
+            )
+        connection.close_if_unusable_or_obsolete()  # the next request begins
+
+        assert answer_cache.state(issued.public_id, answer_cache.JSON, page)
+    finally:
+        connection.close()
+        connection.settings_dict.update(CONN_MAX_AGE=kept[0], CONN_HEALTH_CHECKS=kept[1])
