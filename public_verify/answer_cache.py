@@ -52,6 +52,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, connections
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Length, Substr
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -73,13 +74,21 @@ HTML = "html"
 JSON = "json"
 
 
-@functools.cache
-def _columns() -> list[str]:
-    """Every column of the credential's own rows an answer depends on.
+#: The first values of every state row, before what ``_own_rows`` adds.
+_BEST_BEFORE, _LEAF_INDEX = 0, 1
 
-    All concrete fields of the models named, so that a field added to one of
-    them later is covered without anyone remembering to; of the representative
-    only what the document shows (not, say, the time of their last login).
+
+@functools.cache
+def _own_rows(vendor: str) -> list:
+    """What the state query reads of the credential's own rows.
+
+    Elsewhere every column of the models named, so that a field added to one of
+    them later is covered without anyone remembering to. On PostgreSQL each
+    row's id and version instead (``xmin``, the transaction that wrote it: any
+    UPDATE, or a DELETE and INSERT, writes a new one), which says the same in a
+    few bytes where the columns are 7 KB to carry and decode. Of the
+    representative only what the document shows (not, say, the time of their
+    last login).
     """
     user = get_user_model()
     parts = [
@@ -90,12 +99,22 @@ def _columns() -> list[str]:
         ("issued_by__", user, {user.USERNAME_FIELD, "first_name", "last_name"}),
         ("registry_leaf__", RegistryLeaf, None),
     ]
-    return [
-        f"{prefix}{field.attname}"
-        for prefix, model, only in parts
-        for field in model._meta.concrete_fields
-        if only is None or field.name in only
-    ]
+    values: list = ["best_before", "registry_leaf__index"]
+    for prefix, model, only in parts:
+        if vendor == "postgresql" and only is None:
+            # A column of the row's own (its id would be read from the foreign key, and the
+            # table not joined) makes the ORM join its table, named by its own name.
+            joined = next(f for f in model._meta.concrete_fields if not f.primary_key)
+            table = connection.ops.quote_name(model._meta.db_table)
+            version = RawSQL(f"{table}.xmin::text", ())  # noqa: S611 - a quoted model table, no input
+            values += [f"{prefix}{joined.attname}", version]
+        else:
+            values += [
+                f"{prefix}{field.attname}"
+                for field in model._meta.concrete_fields
+                if only is None or field.name in only
+            ]
+    return values
 
 
 # Stand for the values a statement is run with while the ORM compiles it: unusual
@@ -113,8 +132,7 @@ class _Statement:
     sql: str
     params: list
     slots: dict[int, tuple[str, int]]  # parameter position -> (what, which)
-    leaf_index: int  # positions in the row
-    checkpoint_size: int
+    checkpoint_size: int  # its position in the row
 
 
 class _Joined(Func):
@@ -180,7 +198,7 @@ def _statement(alias: str, nodes: int) -> _Statement:
         .values(count=Func(F("pk"), function="COUNT"))
     )
     values = [
-        *_columns(),
+        *_own_rows(connections[alias].vendor),
         Subquery(covering.values("size")[:1]),
         Subquery(covering.values(text=checkpoint)[:1]),
         Subquery(page[:1]),
@@ -199,8 +217,7 @@ def _statement(alias: str, nodes: int) -> _Statement:
         sql=sql,
         params=list(params),
         slots={i: meaning[p] for i, p in enumerate(params) if p in meaning},
-        leaf_index=_columns().index("registry_leaf__index"),
-        checkpoint_size=len(_columns()),
+        checkpoint_size=len(_own_rows(connections[alias].vendor)),
     )
 
 
@@ -266,7 +283,7 @@ def _key(public_id: str, kind: str, page_id: int, nodes, *, today=None):
         return None, None
     # The only thing today changes: whether the best-before date has passed. A date
     # column comes back as a date or as ISO text, and both compare as ISO text.
-    best_before = row[_columns().index("best_before")]
+    best_before = row[_BEST_BEFORE]
     passed = (
         best_before is not None and str(best_before) < (today or timezone.localdate()).isoformat()
     )
@@ -326,7 +343,7 @@ def state(public_id: str, kind: str, page_id: int, *, today=None) -> State | Non
     if key is None:
         return None
     statement, row = read
-    index, size = row[statement.leaf_index], row[statement.checkpoint_size]
+    index, size = row[_LEAF_INDEX], row[statement.checkpoint_size]
     nodes = ()
     if index is not None and size is not None:
         nodes = _proof_nodes(index, size)
