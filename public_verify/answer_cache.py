@@ -16,7 +16,9 @@ about ten milliseconds; the answer itself is a pure function of
 - the platform's signing key, whether the best-before date has passed, the
   language, and whether HTML or JSON was asked for.
 
-``state`` reads all of them and hashes them into a key; the answer is kept in
+On PostgreSQL the credential's own rows are read as their versions (``xmin``)
+rather than their columns (``_own_rows``). ``state`` reads all of them and
+hashes them into a key; the answer is kept in
 one slot per credential, language and kind together with that key. A scan
 reads the present state in one query and is answered from the slot only when
 the keys agree, so a row changed directly in the database makes the very next
