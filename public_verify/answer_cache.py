@@ -65,7 +65,7 @@ from micromerits.models import Credential, MicromeritVersion, Organisation, Reci
 
 from . import merkle
 from .models import Checkpoint, RegistryLeaf, RegistryNode
-from .registry import node_positions
+from .registry import node_positions, stored_hashes
 from .signing import signer
 
 #: Raise when what a stored answer looks like changes (its template, its JSON shape).
@@ -86,9 +86,9 @@ def _own_rows(vendor: str) -> list:
 
     Elsewhere every column of the models named, so that a field added to one of
     them later is covered without anyone remembering to. On PostgreSQL each
-    row's id and version instead (``xmin``, the transaction that wrote it: any
-    UPDATE, or a DELETE and INSERT, writes a new one), which says the same in a
-    few bytes where the columns are 7 KB to carry and decode. Of the
+    row's version instead (``xmin``, the transaction that wrote it: any UPDATE,
+    or a DELETE and INSERT, writes a new one), which says the same in a few
+    bytes where the columns are 7 KB to carry and decode. Of the
     representative only what the document shows (not, say, the time of their
     last login).
     """
@@ -310,15 +310,7 @@ def _proof_nodes(index: int, size: int) -> tuple[Node, ...]:
         positions = sorted(node_positions(merkle.inclusion_proof_ranges(index, size)))
     except ValueError:  # a negative index written into the leaf: the verdict says so
         return ()
-    wanted = Q()
-    for level, at in positions:
-        wanted |= Q(level=level, index=at)
-    stored = {
-        (level, at): value
-        for level, at, value in RegistryNode.objects.filter(wanted).values_list(
-            "level", "index", "hash"
-        )
-    }
+    stored = stored_hashes(set(positions))
     return tuple((level, at, stored.get((level, at))) for level, at in positions)
 
 

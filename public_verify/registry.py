@@ -31,6 +31,27 @@ def node_positions(ranges: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
     }
 
 
+def stored_hashes(keys: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The stored hex hash of each node ``(level, index)`` in ``keys`` the log holds, in one query."""
+    if not keys:
+        return {}
+    # One raw query: building the same OR of ~2·log2(n) terms through the ORM costs several
+    # milliseconds per proof in query compilation alone (bench/inclusion_proof.py).
+    table = connection.ops.quote_name(RegistryNode._meta.db_table)
+    level_col, index_col, hash_col = (
+        connection.ops.quote_name(RegistryNode._meta.get_field(name).column)
+        for name in ("level", "index", "hash")
+    )
+    where = " OR ".join([f"({level_col} = %s AND {index_col} = %s)"] * len(keys))
+    params = [value for key in sorted(keys) for value in key]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {level_col}, {index_col}, {hash_col} FROM {table} WHERE {where}",  # noqa: S608 - names quoted, values bound
+            params,
+        )
+        return {(level, index): value for level, index, value in cursor.fetchall()}
+
+
 class DbStore:
     """``merkle.SubtreeStore`` over ``RegistryNode`` rows, prefetched in one query."""
 
@@ -39,25 +60,8 @@ class DbStore:
         self._fetch(node_positions(ranges))
 
     def _fetch(self, keys: set[tuple[int, int]]) -> None:
-        keys -= set(self.cache)
-        if not keys:
-            return
-        # One raw query: building the same OR of ~2·log2(n) terms through the ORM costs several
-        # milliseconds per proof in query compilation alone (bench/inclusion_proof.py).
-        table = connection.ops.quote_name(RegistryNode._meta.db_table)
-        level_col, index_col, hash_col = (
-            connection.ops.quote_name(RegistryNode._meta.get_field(name).column)
-            for name in ("level", "index", "hash")
-        )
-        where = " OR ".join([f"({level_col} = %s AND {index_col} = %s)"] * len(keys))
-        params = [value for key in sorted(keys) for value in key]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {level_col}, {index_col}, {hash_col} FROM {table} WHERE {where}",  # noqa: S608 - names quoted, values bound
-                params,
-            )
-            for level, index, value in cursor.fetchall():
-                self.cache[(level, index)] = bytes.fromhex(value)
+        for key, value in stored_hashes(keys - set(self.cache)).items():
+            self.cache[key] = bytes.fromhex(value)
 
     def subtree_hash(self, start: int, size: int) -> bytes:
         key = (size.bit_length() - 1, start // size)
